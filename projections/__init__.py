@@ -1,0 +1,1 @@
+"""Read models of pga: one module per read model. They arrive in the projections issue."""

@@ -1,0 +1,148 @@
+"""Building blocks shared by the aggregates: the event base classes, dates, text, partners."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+
+from eventsourcing.domain import Aggregate
+
+from pga.domain import clock
+from pga.domain.catalogue import NON_CASE_ROLES, Catalogue, PartnerRole
+from pga.domain.errors import (
+    DateOrderViolation,
+    InvalidValue,
+    PartnerAlreadyInvolved,
+    ReasonRequired,
+)
+
+MAX_TEXT = 4000
+MAX_SHORT_TEXT = 200
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: A recorded date may be at most this far after the recording day (time zones around midnight).
+_FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class PgaEvent(Aggregate.Event):
+    """Base class of every pga domain event.
+
+    ``personal_fields`` names the fields that hold personal data (names, dates of birth, free
+    text, references into police systems). The store passes exactly those fields through the
+    per-subject protection step; everything else stays readable for projections and audits.
+    """
+
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+
+    @staticmethod
+    def create_timestamp() -> datetime:
+        """Stamp events with the recording clock (see ``pga.domain.clock``)."""
+        return clock.now()
+
+
+class PgaCreated(PgaEvent, Aggregate.Created):
+    """Base class of the events that start an aggregate."""
+
+
+def today() -> date:
+    """Return the recording day."""
+    return clock.now().date()
+
+
+def age_on(born_on: date, day: date) -> int:
+    """Return the age in whole years on ``day`` of someone born on ``born_on``."""
+    before_birthday = (day.month, day.day) < (born_on.month, born_on.day)
+    return day.year - born_on.year - int(before_birthday)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` plus ``months`` calendar months, clamped to the end of the month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def not_in_future(field: str, day: date) -> date:
+    """Refuse a date after the recording day: the platform records what happened."""
+    if day > today() + _FUTURE_TOLERANCE:
+        raise InvalidValue(field, "must not be in the future")
+    return day
+
+
+def not_before(later_field: str, later: date, earlier_field: str, earlier: date) -> None:
+    """Refuse ``later`` when it is before ``earlier``."""
+    if later < earlier:
+        raise DateOrderViolation(later_field, earlier_field)
+
+
+def text(field: str, value: str, *, max_length: int = MAX_TEXT) -> str:
+    """Return ``value`` stripped; refuse empty or overlong text."""
+    stripped = value.strip()
+    if not stripped:
+        raise InvalidValue(field, "must not be empty")
+    if len(stripped) > max_length:
+        raise InvalidValue(field, f"must be at most {max_length} characters")
+    return stripped
+
+
+def optional_text(field: str, value: str | None, *, max_length: int = MAX_TEXT) -> str | None:
+    """Like ``text`` but ``None`` (or blank) means absent."""
+    if value is None or not value.strip():
+        return None
+    return text(field, value, max_length=max_length)
+
+
+def reason(action: str, value: str) -> str:
+    """Return a required reason, stripped; refuse a blank one."""
+    if not value.strip():
+        raise ReasonRequired(action)
+    return text("reason", value)
+
+
+def slug(field: str, value: str) -> str:
+    """Return an organisation id (``gemeente-almere``); refuse anything else."""
+    if len(value) > MAX_SHORT_TEXT or not _SLUG.fullmatch(value):
+        raise InvalidValue(field, "must be a lowercase slug like 'gemeente-almere'")
+    return value
+
+
+def user_id(field: str, value: str) -> str:
+    """Return a user id (the JWT ``sub``): short, no whitespace."""
+    if not value or len(value) > MAX_SHORT_TEXT or any(ch.isspace() for ch in value):
+        raise InvalidValue(field, "must be a non-empty user id without spaces")
+    return value
+
+
+@dataclass(frozen=True)
+class Involvement:
+    """A partner organisation taking part in a case: in which role, on which basis, since when."""
+
+    organisation: str
+    role: PartnerRole
+    legal_basis: str
+    since: date
+
+
+def new_involvement(
+    catalogue: Catalogue,
+    current: dict[str, Involvement],
+    *,
+    organisation: str,
+    role: PartnerRole,
+    legal_basis: str,
+    since: date,
+) -> Involvement:
+    """Validate a partner joining a case and return the involvement to record."""
+    organisation = slug("organisation", organisation)
+    if role in NON_CASE_ROLES:
+        raise InvalidValue("role", f"role '{role}' is never involved in case content")
+    if organisation in current:
+        raise PartnerAlreadyInvolved(organisation)
+    return Involvement(
+        organisation=organisation,
+        role=role,
+        legal_basis=catalogue.legal_bases.require(legal_basis),
+        since=not_in_future("since", since),
+    )

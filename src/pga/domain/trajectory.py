@@ -1,0 +1,1342 @@
+"""A juvenile's trajectory in PGA 18min: the ``Trajectory`` aggregate and its events.
+
+Status machine (DOMAIN.md)::
+
+    aangemeld → intake → actief ⇄ bijstelling → afgeschaald → afgesloten
+    side exits: niet_opgenomen (after intake), opgeschaald (ZVH/TopX; may be de-escalated)
+
+Command methods validate and then trigger exactly one event; an event's ``apply`` only changes
+state, so replaying stored events never re-checks rules that held when they were recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from pga.domain.catalogue import Catalogue, PartnerRole
+from pga.domain.common import (
+    Involvement,
+    PgaCreated,
+    PgaEvent,
+    add_months,
+    age_on,
+    new_involvement,
+    not_before,
+    not_in_future,
+    optional_text,
+    reason,
+    slug,
+    text,
+    user_id,
+)
+from pga.domain.errors import (
+    AgeOutsideRange,
+    DuplicateEntity,
+    InterventionLifecycleViolation,
+    InvalidValue,
+    MayorOrderTooLong,
+    NetworkLinkConflict,
+    NotAMinor,
+    OffenceNotIncluded,
+    PartnerNotInvolved,
+    PartnerStillResponsible,
+    RegisseurUnchanged,
+    StatusTransitionNotAllowed,
+    SubjectAlreadyErased,
+    TooManyExtensions,
+    TrajectoryClosed,
+    UnknownEntity,
+    WrongOwnerRole,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+MAX_ORDER_EXTENSIONS = 3
+ORDER_MONTHS = 3
+MAX_ABSENCE_HOURS = 2000
+
+
+class TrajectoryStatus(StrEnum):
+    """Where a trajectory is in PGA 18min."""
+
+    AANGEMELD = "aangemeld"
+    INTAKE = "intake"
+    ACTIEF = "actief"
+    BIJSTELLING = "bijstelling"
+    AFGESCHAALD = "afgeschaald"
+    OPGESCHAALD = "opgeschaald"
+    AFGESLOTEN = "afgesloten"
+    NIET_OPGENOMEN = "niet_opgenomen"
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed statuses accept only rights requests."""
+        return self in CLOSED_STATUSES
+
+
+CLOSED_STATUSES = frozenset({TrajectoryStatus.AFGESLOTEN, TrajectoryStatus.NIET_OPGENOMEN})
+S = TrajectoryStatus
+
+
+class InterventionState(StrEnum):
+    """Lifecycle of one intervention: planned → started → completed | aborted."""
+
+    PLANNED = "planned"
+    STARTED = "started"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+# --- value objects held in the aggregate's state ---
+
+
+@dataclass(frozen=True)
+class Regisseur:
+    """The one person directing the trajectory (in Almere a GGD coordinator)."""
+
+    user_id: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """One goal of the plan of approach, in one life domain, owned by one partner."""
+
+    goal_id: UUID
+    life_domain: str
+    description: str
+    responsible_organisation: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The current plan of approach (plan van aanpak) and how often it was revised."""
+
+    revision: int
+    adopted_on: date
+    goals: tuple[PlanGoal, ...]
+    agreements: str | None
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """An intervention from the catalogue and where it is in its lifecycle."""
+
+    intervention_id: UUID
+    kind: str
+    responsible_organisation: str
+    legal_basis: str
+    planned_start: date
+    planned_end: date
+    state: InterventionState
+    started_on: date | None = None
+    ended_on: date | None = None
+
+
+@dataclass(frozen=True)
+class MayorOrder:
+    """An art. 172a order (area ban, group ban, reporting duty) and its extensions."""
+
+    order_id: UUID
+    kind: str
+    starts_on: date
+    ends_on: date
+    extensions: int = 0
+
+
+@dataclass(frozen=True)
+class LifeDomainScore:
+    """The latest score (1-5) on one life domain."""
+
+    score: int
+    instrument: str
+    scored_on: date
+
+
+# --- events ---
+
+
+class Referred(PgaCreated):
+    """The police referred a minor suspected of an included offence; the trajectory opens."""
+
+    personal_fields = ("given_name", "family_name", "born_on", "police_reference")
+
+    subject_id: UUID
+    given_name: str
+    family_name: str
+    born_on: date
+    offence_category: str
+    suspected_on: date
+    referred_on: date
+    police_reference: str
+    referring_organisation: str
+    regisseur: Regisseur
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Open the trajectory in status ``aangemeld``."""
+        trajectory.subject_id = self.subject_id
+        trajectory.given_name = self.given_name
+        trajectory.family_name = self.family_name
+        trajectory.born_on = self.born_on
+        trajectory.offence_category = self.offence_category
+        trajectory.suspected_on = self.suspected_on
+        trajectory.referred_on = self.referred_on
+        trajectory.police_reference = self.police_reference
+        trajectory.referring_organisation = self.referring_organisation
+        trajectory.regisseur = self.regisseur
+
+
+class RegisseurAssigned(PgaEvent):
+    """Another regisseur took over (there is exactly one at a time)."""
+
+    regisseur: Regisseur
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Replace the regisseur."""
+        trajectory.regisseur = self.regisseur
+
+
+class PartnerInvolved(PgaEvent):
+    """An organisation joined the trajectory in a role, on a legal basis, from a date."""
+
+    involvement: Involvement
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Add the partner."""
+        trajectory.partners[self.involvement.organisation] = self.involvement
+
+
+class PartnerWithdrawn(PgaEvent):
+    """An organisation is no longer involved (need-to-know ends)."""
+
+    personal_fields = ("reason",)
+
+    organisation: str
+    withdrawn_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remove the partner."""
+        del trajectory.partners[self.organisation]
+
+
+class PoliceHomeVisited(PgaEvent):
+    """The police visited the home to inform the youth and parents of the referral."""
+
+    visited_on: date
+    youth_informed: bool
+    parents_informed: bool
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remember the visit date."""
+        trajectory.police_home_visit_on = self.visited_on
+
+
+class IntakeHeld(PgaEvent):
+    """The regisseur held the intake with the youth, parents and partners."""
+
+    personal_fields = ("attendees", "trusted_person")
+
+    held_on: date
+    attendees: tuple[str, ...]
+    trusted_person: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move to ``intake``."""
+        trajectory.intake_on = self.held_on
+        trajectory.status = S.INTAKE
+
+
+class InclusionDeclined(PgaEvent):
+    """After referral or intake the youth is not included (side exit ``niet_opgenomen``)."""
+
+    personal_fields = ("reason",)
+
+    declined_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Close as not included."""
+        trajectory.status = S.NIET_OPGENOMEN
+        trajectory.closed_on = self.declined_on
+
+
+class CaseConferenceHeld(PgaEvent):
+    """A case conference (casusoverleg) took place."""
+
+    personal_fields = ("decisions",)
+
+    held_on: date
+    participants: tuple[str, ...]
+    decisions: str
+    next_on: date | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remember when the next one is due."""
+        trajectory.case_conferences += 1
+        trajectory.next_case_conference_on = self.next_on
+
+
+class LifeDomainScored(PgaEvent):
+    """A life domain was scored (1 = acute problems, 5 = fully self-reliant)."""
+
+    life_domain: str
+    score: int
+    instrument: str
+    scored_on: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Keep the latest score per life domain."""
+        trajectory.life_domain_scores[self.life_domain] = LifeDomainScore(
+            self.score, self.instrument, self.scored_on
+        )
+
+
+class PlanAdopted(PgaEvent):
+    """The first plan of approach was adopted; the trajectory becomes ``actief``."""
+
+    personal_fields = ("goals", "agreements")
+
+    adopted_on: date
+    goals: tuple[PlanGoal, ...]
+    agreements: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Record plan revision 1."""
+        trajectory.plan = Plan(1, self.adopted_on, self.goals, self.agreements)
+        trajectory.status = S.ACTIEF
+
+
+class RevisionStarted(PgaEvent):
+    """The plan is being revised (bijstelling)."""
+
+    personal_fields = ("reason",)
+
+    started_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move to ``bijstelling``."""
+        trajectory.status = S.BIJSTELLING
+
+
+class PlanRevised(PgaEvent):
+    """A revised plan replaced the previous one; the trajectory is ``actief`` again."""
+
+    personal_fields = ("goals", "agreements")
+
+    adopted_on: date
+    goals: tuple[PlanGoal, ...]
+    agreements: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Replace the plan and count the revision."""
+        previous = trajectory.plan.revision if trajectory.plan else 0
+        trajectory.plan = Plan(previous + 1, self.adopted_on, self.goals, self.agreements)
+        trajectory.status = S.ACTIEF
+
+
+class ArrestRecorded(PgaEvent):
+    """The youth was arrested as a suspect."""
+
+    personal_fields = ("police_reference",)
+
+    arrested_on: date
+    offence_category: str
+    police_reference: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the arrest."""
+        trajectory.arrests += 1
+
+
+class PoliceContactRecorded(PgaEvent):
+    """A new police contact: the youth as suspect, victim or witness."""
+
+    personal_fields = ("police_reference",)
+
+    occurred_on: date
+    offence_category: str
+    role: str
+    police_reference: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the contact."""
+        trajectory.police_contacts += 1
+
+
+class InterventionPlanned(PgaEvent):
+    """An intervention from the catalogue was planned with its responsible partner."""
+
+    intervention_id: UUID
+    kind: str
+    responsible_organisation: str
+    legal_basis: str
+    planned_start: date
+    planned_end: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Add the intervention as planned."""
+        trajectory.interventions[self.intervention_id] = Intervention(
+            intervention_id=self.intervention_id,
+            kind=self.kind,
+            responsible_organisation=self.responsible_organisation,
+            legal_basis=self.legal_basis,
+            planned_start=self.planned_start,
+            planned_end=self.planned_end,
+            state=InterventionState.PLANNED,
+        )
+
+
+class InterventionStarted(PgaEvent):
+    """A planned intervention started."""
+
+    intervention_id: UUID
+    started_on: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Mark it started."""
+        item = trajectory.interventions[self.intervention_id]
+        trajectory.interventions[self.intervention_id] = replace(
+            item, state=InterventionState.STARTED, started_on=self.started_on
+        )
+
+
+class InterventionCompleted(PgaEvent):
+    """A started intervention was completed, with its outcome."""
+
+    personal_fields = ("outcome",)
+
+    intervention_id: UUID
+    completed_on: date
+    outcome: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Mark it completed."""
+        item = trajectory.interventions[self.intervention_id]
+        trajectory.interventions[self.intervention_id] = replace(
+            item, state=InterventionState.COMPLETED, ended_on=self.completed_on
+        )
+
+
+class InterventionAborted(PgaEvent):
+    """An intervention was aborted (or cancelled before it started), with the reason."""
+
+    personal_fields = ("reason",)
+
+    intervention_id: UUID
+    aborted_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Mark it aborted."""
+        item = trajectory.interventions[self.intervention_id]
+        trajectory.interventions[self.intervention_id] = replace(
+            item, state=InterventionState.ABORTED, ended_on=self.aborted_on
+        )
+
+
+class SchoolSignalRecorded(PgaEvent):
+    """A school or leerplicht signal: absence hours, suspension, expulsion, report, thuiszitter."""
+
+    kind: str
+    observed_on: date
+    absence_hours: int | None
+    source_role: PartnerRole
+    source_organisation: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the signal."""
+        trajectory.school_signals += 1
+
+
+class JitStepRecorded(PgaEvent):
+    """A JIT step; steps that follow an incident record how many days after it they happened."""
+
+    kind: str
+    occurred_on: date
+    incident_on: date | None
+    days_after_incident: int | None
+    parents_present: bool
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the step."""
+        trajectory.jit_steps += 1
+
+
+class MayorOrderIssued(PgaEvent):
+    """The mayor issued an art. 172a order (area ban, group ban or reporting duty)."""
+
+    personal_fields = ("area",)
+
+    order_id: UUID
+    kind: str
+    starts_on: date
+    ends_on: date
+    area: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Add the order."""
+        trajectory.mayor_orders[self.order_id] = MayorOrder(
+            self.order_id, self.kind, self.starts_on, self.ends_on
+        )
+
+
+class MayorOrderExtended(PgaEvent):
+    """An art. 172a order was extended (at most three times, each by at most three months)."""
+
+    order_id: UUID
+    ends_on: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move the end date and count the extension."""
+        order = trajectory.mayor_orders[self.order_id]
+        trajectory.mayor_orders[self.order_id] = replace(
+            order, ends_on=self.ends_on, extensions=order.extensions + 1
+        )
+
+
+class CareReportMade(PgaEvent):
+    """A care report (zorgmelding) was made to Veilig Thuis."""
+
+    personal_fields = ("summary",)
+
+    made_on: date
+    summary: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the report."""
+        trajectory.care_reports += 1
+
+
+class NetworkLinked(PgaEvent):
+    """The youth is linked to a youth network (as a member of its name list)."""
+
+    network_id: UUID
+    linked_on: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Add the link."""
+        trajectory.networks[self.network_id] = self.linked_on
+
+
+class NetworkUnlinked(PgaEvent):
+    """The link to a youth network ended."""
+
+    personal_fields = ("reason",)
+
+    network_id: UUID
+    unlinked_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remove the link."""
+        del trajectory.networks[self.network_id]
+
+
+class Escalated(PgaEvent):
+    """Handed to the Zorg- en Veiligheidshuis or TopX (side exit ``opgeschaald``)."""
+
+    personal_fields = ("reason",)
+
+    escalated_on: date
+    target: str
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move to ``opgeschaald``."""
+        trajectory.status = S.OPGESCHAALD
+        trajectory.escalated_to = self.target
+
+
+class DeEscalated(PgaEvent):
+    """Scaled down to monitoring only (``afgeschaald``)."""
+
+    personal_fields = ("reason",)
+
+    de_escalated_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move to ``afgeschaald``."""
+        trajectory.status = S.AFGESCHAALD
+        trajectory.escalated_to = None
+
+
+class Closed(PgaEvent):
+    """The trajectory closed, with a reason and, where the reason needs one, a warm handover."""
+
+    personal_fields = ("handover_to",)
+
+    closed_on: date
+    reason_code: str
+    handover_to: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Move to ``afgesloten``."""
+        trajectory.status = S.AFGESLOTEN
+        trajectory.closed_on = self.closed_on
+        trajectory.closing_reason = self.reason_code
+
+
+class CorrectionRecorded(PgaEvent):
+    """A rectification: which earlier event was wrong, what was wrong, and why it is corrected."""
+
+    personal_fields = ("what_was_wrong", "correction", "reason")
+
+    corrects_version: int
+    what_was_wrong: str
+    correction: str
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the correction."""
+        trajectory.corrections += 1
+
+
+class SubjectErased(PgaEvent):
+    """The youth's personal data was erased (right to erasure or retention); a tombstone."""
+
+    erased_on: date
+    basis: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Drop every personal value the aggregate holds."""
+        trajectory.erased = True
+        trajectory.given_name = None
+        trajectory.family_name = None
+        trajectory.born_on = None
+        trajectory.police_reference = None
+        if trajectory.plan is not None:
+            trajectory.plan = replace(trajectory.plan, goals=(), agreements=None)
+
+
+TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
+    Referred,
+    RegisseurAssigned,
+    PartnerInvolved,
+    PartnerWithdrawn,
+    PoliceHomeVisited,
+    IntakeHeld,
+    InclusionDeclined,
+    CaseConferenceHeld,
+    LifeDomainScored,
+    PlanAdopted,
+    RevisionStarted,
+    PlanRevised,
+    ArrestRecorded,
+    PoliceContactRecorded,
+    InterventionPlanned,
+    InterventionStarted,
+    InterventionCompleted,
+    InterventionAborted,
+    SchoolSignalRecorded,
+    JitStepRecorded,
+    MayorOrderIssued,
+    MayorOrderExtended,
+    CareReportMade,
+    NetworkLinked,
+    NetworkUnlinked,
+    Escalated,
+    DeEscalated,
+    Closed,
+    CorrectionRecorded,
+    SubjectErased,
+)
+
+
+# --- the aggregate ---
+
+
+class Trajectory(Aggregate):
+    """One juvenile's trajectory in PGA 18min: who directs it, who takes part, what happened."""
+
+    subject_id: UUID
+    given_name: str | None
+    family_name: str | None
+    born_on: date | None
+    offence_category: str
+    suspected_on: date
+    referred_on: date
+    police_reference: str | None
+    referring_organisation: str
+    regisseur: Regisseur
+    status: TrajectoryStatus
+    partners: dict[str, Involvement]
+    interventions: dict[UUID, Intervention]
+    plan: Plan | None
+    life_domain_scores: dict[str, LifeDomainScore]
+    mayor_orders: dict[UUID, MayorOrder]
+    networks: dict[UUID, date]
+    police_home_visit_on: date | None
+    intake_on: date | None
+    next_case_conference_on: date | None
+    escalated_to: str | None
+    closed_on: date | None
+    closing_reason: str | None
+    case_conferences: int
+    arrests: int
+    police_contacts: int
+    school_signals: int
+    jit_steps: int
+    care_reports: int
+    corrections: int
+    erased: bool
+
+    def __init__(self) -> None:
+        """Set the defaults; ``Referred.apply`` fills in the referral."""
+        self.status = S.AANGEMELD
+        self.partners = {}
+        self.interventions = {}
+        self.plan = None
+        self.life_domain_scores = {}
+        self.mayor_orders = {}
+        self.networks = {}
+        self.police_home_visit_on = None
+        self.intake_on = None
+        self.next_case_conference_on = None
+        self.escalated_to = None
+        self.closed_on = None
+        self.closing_reason = None
+        self.case_conferences = 0
+        self.arrests = 0
+        self.police_contacts = 0
+        self.school_signals = 0
+        self.jit_steps = 0
+        self.care_reports = 0
+        self.corrections = 0
+        self.erased = False
+
+    # -- creation --
+
+    @classmethod
+    def refer(
+        cls,
+        catalogue: Catalogue,
+        *,
+        trajectory_id: UUID,
+        subject_id: UUID,
+        given_name: str,
+        family_name: str,
+        born_on: date,
+        offence_category: str,
+        suspected_on: date,
+        referred_on: date,
+        police_reference: str,
+        referring_organisation: str,
+        regisseur: Regisseur,
+    ) -> Trajectory:
+        """Open a trajectory for a minor referred by the police."""
+        catalogue.offences.require(offence_category)
+        if offence_category not in catalogue.included_offences:
+            raise OffenceNotIncluded(offence_category)
+        not_in_future("referred_on", referred_on)
+        not_before("referred_on", referred_on, "suspected_on", suspected_on)
+        not_before("referred_on", referred_on, "born_on", born_on)
+        age = age_on(born_on, referred_on)
+        if age >= 18:  # noqa: PLR2004 - the legal age of majority
+            raise NotAMinor(age)
+        return cls._create(
+            Referred,
+            id=trajectory_id,
+            subject_id=subject_id,
+            given_name=text("given_name", given_name, max_length=100),
+            family_name=text("family_name", family_name, max_length=100),
+            born_on=born_on,
+            offence_category=offence_category,
+            suspected_on=suspected_on,
+            referred_on=referred_on,
+            police_reference=text("police_reference", police_reference, max_length=100),
+            referring_organisation=slug("referring_organisation", referring_organisation),
+            regisseur=_valid_regisseur(regisseur),
+        )
+
+    # -- guards --
+
+    @property
+    def is_closed(self) -> bool:
+        """True when only rights requests apply."""
+        return self.status.is_closed
+
+    def _ensure_open(self) -> None:
+        if self.erased:
+            raise SubjectAlreadyErased
+        if self.status.is_closed:
+            raise TrajectoryClosed(self.status)
+
+    def _ensure_status(self, action: str, allowed: Iterable[TrajectoryStatus]) -> None:
+        self._ensure_open()
+        if self.status not in allowed:
+            raise StatusTransitionNotAllowed(action, self.status)
+
+    def _after_referral(self, field: str, day: date) -> None:
+        not_in_future(field, day)
+        not_before(field, day, "referred_on", self.referred_on)
+
+    def _involved(self, organisation: str) -> Involvement:
+        try:
+            return self.partners[organisation]
+        except KeyError:
+            raise PartnerNotInvolved(organisation) from None
+
+    def _intervention(self, intervention_id: UUID) -> Intervention:
+        try:
+            return self.interventions[intervention_id]
+        except KeyError:
+            raise UnknownEntity("intervention", intervention_id) from None
+
+    def age_on(self, day: date) -> int | None:
+        """Return the youth's age on ``day`` (``None`` once the date of birth is erased)."""
+        return None if self.born_on is None else age_on(self.born_on, day)
+
+    # -- regisseur and partners --
+
+    def assign_regisseur(self, regisseur: Regisseur) -> None:
+        """Hand the trajectory to another regisseur."""
+        self._ensure_open()
+        regisseur = _valid_regisseur(regisseur)
+        if regisseur == self.regisseur:
+            raise RegisseurUnchanged
+        self.trigger_event(RegisseurAssigned, regisseur=regisseur)
+
+    def involve_partner(
+        self,
+        catalogue: Catalogue,
+        *,
+        organisation: str,
+        role: PartnerRole,
+        legal_basis: str,
+        since: date,
+    ) -> None:
+        """Involve a partner organisation (need-to-know starts)."""
+        self._ensure_open()
+        involvement = new_involvement(
+            catalogue,
+            self.partners,
+            organisation=organisation,
+            role=role,
+            legal_basis=legal_basis,
+            since=since,
+        )
+        if role == PartnerRole.REGISSEUR:
+            raise InvalidValue("role", "the regisseur is assigned, not involved as a partner")
+        self.trigger_event(PartnerInvolved, involvement=involvement)
+
+    def withdraw_partner(self, *, organisation: str, withdrawn_on: date, why: str) -> None:
+        """End a partner's involvement (need-to-know ends)."""
+        self._ensure_open()
+        involvement = self._involved(organisation)
+        still_open = [
+            item
+            for item in self.interventions.values()
+            if item.responsible_organisation == organisation
+            and item.state in {InterventionState.PLANNED, InterventionState.STARTED}
+        ]
+        if still_open:
+            raise PartnerStillResponsible(organisation, len(still_open))
+        not_in_future("withdrawn_on", withdrawn_on)
+        not_before("withdrawn_on", withdrawn_on, "since", involvement.since)
+        self.trigger_event(
+            PartnerWithdrawn,
+            organisation=organisation,
+            withdrawn_on=withdrawn_on,
+            reason=reason("withdrawing a partner", why),
+        )
+
+    # -- intake and plan --
+
+    def record_police_home_visit(
+        self, *, visited_on: date, youth_informed: bool, parents_informed: bool
+    ) -> None:
+        """Record the police's home visit informing youth and parents."""
+        self._ensure_open()
+        not_in_future("visited_on", visited_on)
+        not_before("visited_on", visited_on, "suspected_on", self.suspected_on)
+        self.trigger_event(
+            PoliceHomeVisited,
+            visited_on=visited_on,
+            youth_informed=youth_informed,
+            parents_informed=parents_informed,
+        )
+
+    def hold_intake(
+        self, *, held_on: date, attendees: tuple[str, ...], trusted_person: str | None
+    ) -> None:
+        """Record the intake; the trajectory moves from ``aangemeld`` to ``intake``."""
+        self._ensure_status("hold the intake", {S.AANGEMELD})
+        not_in_future("held_on", held_on)
+        not_before("held_on", held_on, "referred_on", self.referred_on)
+        if not attendees:
+            raise InvalidValue("attendees", "name at least one attendee")
+        self.trigger_event(
+            IntakeHeld,
+            held_on=held_on,
+            attendees=tuple(text("attendees", item, max_length=200) for item in attendees),
+            trusted_person=optional_text("trusted_person", trusted_person, max_length=200),
+        )
+
+    def decline_inclusion(self, *, declined_on: date, why: str) -> None:
+        """Decide not to include the youth after referral or intake (``niet_opgenomen``)."""
+        self._ensure_status("decline inclusion", {S.AANGEMELD, S.INTAKE})
+        not_in_future("declined_on", declined_on)
+        not_before("declined_on", declined_on, "referred_on", self.referred_on)
+        self.trigger_event(
+            InclusionDeclined, declined_on=declined_on, reason=reason("declining inclusion", why)
+        )
+
+    def hold_case_conference(
+        self,
+        *,
+        held_on: date,
+        participants: tuple[str, ...],
+        decisions: str,
+        next_on: date | None,
+    ) -> None:
+        """Record a case conference with its participants, decisions and next date."""
+        self._ensure_open()
+        not_in_future("held_on", held_on)
+        not_before("held_on", held_on, "referred_on", self.referred_on)
+        if next_on is not None and next_on <= held_on:
+            raise InvalidValue("next_on", "must be after held_on")
+        if not participants:
+            raise InvalidValue("participants", "name at least one participating organisation")
+        self.trigger_event(
+            CaseConferenceHeld,
+            held_on=held_on,
+            participants=tuple(slug("participants", item) for item in participants),
+            decisions=text("decisions", decisions),
+            next_on=next_on,
+        )
+
+    def score_life_domain(
+        self,
+        catalogue: Catalogue,
+        *,
+        life_domain: str,
+        score: int,
+        instrument: str,
+        scored_on: date,
+    ) -> None:
+        """Record a score from 1 to 5 on one life domain."""
+        self._ensure_open()
+        if not 1 <= score <= 5:  # noqa: PLR2004 - the instruments' scale
+            raise InvalidValue("score", "must be between 1 and 5")
+        not_in_future("scored_on", scored_on)
+        self.trigger_event(
+            LifeDomainScored,
+            life_domain=catalogue.life_domains.require(life_domain),
+            score=score,
+            instrument=catalogue.instruments.require(instrument),
+            scored_on=scored_on,
+        )
+
+    def adopt_plan(
+        self,
+        catalogue: Catalogue,
+        *,
+        adopted_on: date,
+        goals: tuple[PlanGoal, ...],
+        agreements: str | None,
+    ) -> None:
+        """Adopt the first plan of approach; ``intake`` becomes ``actief``."""
+        self._ensure_status("adopt a plan", {S.INTAKE})
+        self.trigger_event(
+            PlanAdopted,
+            adopted_on=adopted_on,
+            goals=self._valid_goals(catalogue, adopted_on, goals),
+            agreements=optional_text("agreements", agreements),
+        )
+
+    def start_revision(self, *, started_on: date, why: str) -> None:
+        """Open the plan for revision (``actief`` → ``bijstelling``)."""
+        self._ensure_status("start a revision", {S.ACTIEF})
+        self._after_referral("started_on", started_on)
+        self.trigger_event(
+            RevisionStarted, started_on=started_on, reason=reason("starting a revision", why)
+        )
+
+    def revise_plan(
+        self,
+        catalogue: Catalogue,
+        *,
+        adopted_on: date,
+        goals: tuple[PlanGoal, ...],
+        agreements: str | None,
+    ) -> None:
+        """Adopt a revised plan (from ``bijstelling`` or ``afgeschaald``; back to ``actief``)."""
+        self._ensure_status("revise the plan", {S.BIJSTELLING, S.AFGESCHAALD})
+        self.trigger_event(
+            PlanRevised,
+            adopted_on=adopted_on,
+            goals=self._valid_goals(catalogue, adopted_on, goals),
+            agreements=optional_text("agreements", agreements),
+        )
+
+    def _valid_goals(
+        self, catalogue: Catalogue, adopted_on: date, goals: tuple[PlanGoal, ...]
+    ) -> tuple[PlanGoal, ...]:
+        self._after_referral("adopted_on", adopted_on)
+        if self.intake_on is not None:
+            not_before("adopted_on", adopted_on, "intake_on", self.intake_on)
+        if self.plan is not None:
+            not_before(
+                "adopted_on", adopted_on, "the current plan's adopted_on", self.plan.adopted_on
+            )
+        if not goals:
+            raise InvalidValue("goals", "a plan needs at least one goal")
+        if len({goal.goal_id for goal in goals}) != len(goals):
+            raise InvalidValue("goals", "goal ids must be unique")
+        valid = []
+        for goal in goals:
+            catalogue.life_domains.require(goal.life_domain)
+            if goal.responsible_organisation != self.regisseur.organisation:
+                self._involved(goal.responsible_organisation)
+            not_before("due_on", goal.due_on, "adopted_on", adopted_on)
+            valid.append(replace(goal, description=text("description", goal.description)))
+        return tuple(valid)
+
+    # -- police, school, JIT, care --
+
+    def record_arrest(
+        self,
+        catalogue: Catalogue,
+        *,
+        arrested_on: date,
+        offence_category: str,
+        police_reference: str,
+    ) -> None:
+        """Record an arrest of the youth as a suspect."""
+        self._ensure_open()
+        not_in_future("arrested_on", arrested_on)
+        self.trigger_event(
+            ArrestRecorded,
+            arrested_on=arrested_on,
+            offence_category=catalogue.offences.require(offence_category),
+            police_reference=text("police_reference", police_reference, max_length=100),
+        )
+
+    def record_police_contact(
+        self,
+        catalogue: Catalogue,
+        *,
+        occurred_on: date,
+        offence_category: str,
+        role: str,
+        police_reference: str,
+    ) -> None:
+        """Record a new police contact (suspect, victim or witness)."""
+        self._ensure_open()
+        not_in_future("occurred_on", occurred_on)
+        self.trigger_event(
+            PoliceContactRecorded,
+            occurred_on=occurred_on,
+            offence_category=catalogue.offences.require(offence_category),
+            role=catalogue.police_contact_roles.require(role),
+            police_reference=text("police_reference", police_reference, max_length=100),
+        )
+
+    def record_school_signal(
+        self,
+        catalogue: Catalogue,
+        *,
+        kind: str,
+        observed_on: date,
+        absence_hours: int | None,
+        source_role: PartnerRole,
+        source_organisation: str,
+    ) -> None:
+        """Record a signal from the school or leerplicht."""
+        self._ensure_open()
+        signal = catalogue.school_signals[kind]
+        if source_role not in {PartnerRole.SCHOOL, PartnerRole.LEERPLICHT}:
+            raise InvalidValue("source_role", "school signals come from 'school' or 'leerplicht'")
+        if signal.needs_hours:
+            if absence_hours is None or not 1 <= absence_hours <= MAX_ABSENCE_HOURS:
+                raise InvalidValue(
+                    "absence_hours", f"required for '{kind}', 1 to {MAX_ABSENCE_HOURS}"
+                )
+        elif absence_hours is not None:
+            raise InvalidValue("absence_hours", f"only for absence signals, not '{kind}'")
+        not_in_future("observed_on", observed_on)
+        self.trigger_event(
+            SchoolSignalRecorded,
+            kind=kind,
+            observed_on=observed_on,
+            absence_hours=absence_hours,
+            source_role=source_role,
+            source_organisation=slug("source_organisation", source_organisation),
+        )
+
+    def record_jit_step(
+        self,
+        catalogue: Catalogue,
+        *,
+        kind: str,
+        occurred_on: date,
+        incident_on: date | None,
+        parents_present: bool,
+    ) -> None:
+        """Record a JIT step; a reprimand or stop talk records its distance to the incident."""
+        self._ensure_open()
+        step = catalogue.jit_steps[kind]
+        not_in_future("occurred_on", occurred_on)
+        days: int | None = None
+        if incident_on is not None:
+            not_before("occurred_on", occurred_on, "incident_on", incident_on)
+            days = (occurred_on - incident_on).days
+        elif step.needs_incident:
+            raise InvalidValue("incident_on", f"required for '{kind}'")
+        self.trigger_event(
+            JitStepRecorded,
+            kind=kind,
+            occurred_on=occurred_on,
+            incident_on=incident_on,
+            days_after_incident=days,
+            parents_present=parents_present,
+        )
+
+    def make_care_report(self, *, made_on: date, summary: str) -> None:
+        """Record a care report (zorgmelding) to Veilig Thuis."""
+        self._ensure_open()
+        not_in_future("made_on", made_on)
+        self.trigger_event(CareReportMade, made_on=made_on, summary=text("summary", summary))
+
+    # -- interventions --
+
+    def plan_intervention(
+        self,
+        catalogue: Catalogue,
+        *,
+        intervention_id: UUID,
+        kind: str,
+        responsible_organisation: str,
+        legal_basis: str,
+        planned_start: date,
+        planned_end: date,
+    ) -> None:
+        """Plan an intervention owned by an involved partner in the catalogue's owning role."""
+        self._ensure_open()
+        if intervention_id in self.interventions:
+            raise DuplicateEntity("intervention", intervention_id)
+        kind_entry = catalogue.interventions[kind]
+        partner = self.partners.get(responsible_organisation)
+        if partner is None or partner.role != kind_entry.owner:
+            raise WrongOwnerRole(kind, kind_entry.owner, responsible_organisation)
+        not_before("planned_end", planned_end, "planned_start", planned_start)
+        if (
+            kind_entry.max_days is not None
+            and (planned_end - planned_start).days > kind_entry.max_days
+        ):
+            raise InvalidValue("planned_end", f"'{kind}' lasts at most {kind_entry.max_days} days")
+        age = self.age_on(planned_start)
+        low, high = kind_entry.min_age, kind_entry.max_age
+        if age is not None and (
+            (low is not None and age < low) or (high is not None and age > high)
+        ):
+            raise AgeOutsideRange(kind, age, low or 0, high or 99)
+        self.trigger_event(
+            InterventionPlanned,
+            intervention_id=intervention_id,
+            kind=kind,
+            responsible_organisation=responsible_organisation,
+            legal_basis=catalogue.legal_bases.require(legal_basis),
+            planned_start=planned_start,
+            planned_end=planned_end,
+        )
+
+    def start_intervention(self, *, intervention_id: UUID, started_on: date) -> None:
+        """Start a planned intervention."""
+        self._ensure_open()
+        item = self._intervention(intervention_id)
+        if item.state != InterventionState.PLANNED:
+            raise InterventionLifecycleViolation("start", item.state)
+        not_in_future("started_on", started_on)
+        self.trigger_event(
+            InterventionStarted, intervention_id=intervention_id, started_on=started_on
+        )
+
+    def complete_intervention(
+        self, *, intervention_id: UUID, completed_on: date, outcome: str
+    ) -> None:
+        """Complete a started intervention."""
+        self._ensure_open()
+        item = self._intervention(intervention_id)
+        if item.state != InterventionState.STARTED or item.started_on is None:
+            raise InterventionLifecycleViolation("complete", item.state)
+        not_in_future("completed_on", completed_on)
+        not_before("completed_on", completed_on, "started_on", item.started_on)
+        self.trigger_event(
+            InterventionCompleted,
+            intervention_id=intervention_id,
+            completed_on=completed_on,
+            outcome=text("outcome", outcome),
+        )
+
+    def abort_intervention(self, *, intervention_id: UUID, aborted_on: date, why: str) -> None:
+        """Abort a started intervention, or cancel a planned one."""
+        self._ensure_open()
+        item = self._intervention(intervention_id)
+        if item.state not in {InterventionState.PLANNED, InterventionState.STARTED}:
+            raise InterventionLifecycleViolation("abort", item.state)
+        not_in_future("aborted_on", aborted_on)
+        if item.started_on is not None:
+            not_before("aborted_on", aborted_on, "started_on", item.started_on)
+        self.trigger_event(
+            InterventionAborted,
+            intervention_id=intervention_id,
+            aborted_on=aborted_on,
+            reason=reason("aborting an intervention", why),
+        )
+
+    # -- mayor's orders (art. 172a Gemeentewet) --
+
+    def issue_mayor_order(
+        self,
+        catalogue: Catalogue,
+        *,
+        order_id: UUID,
+        kind: str,
+        starts_on: date,
+        ends_on: date,
+        area: str | None,
+    ) -> None:
+        """Record an art. 172a order; it lasts at most three months."""
+        self._ensure_open()
+        if order_id in self.mayor_orders:
+            raise DuplicateEntity("mayor's order", order_id)
+        not_in_future("starts_on", starts_on)
+        _check_order_period(starts_on, ends_on)
+        self.trigger_event(
+            MayorOrderIssued,
+            order_id=order_id,
+            kind=catalogue.mayor_orders.require(kind),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            area=optional_text("area", area, max_length=500),
+        )
+
+    def extend_mayor_order(self, *, order_id: UUID, ends_on: date) -> None:
+        """Extend an order by at most three months, at most three times."""
+        self._ensure_open()
+        try:
+            order = self.mayor_orders[order_id]
+        except KeyError:
+            raise UnknownEntity("mayor's order", order_id) from None
+        if order.extensions >= MAX_ORDER_EXTENSIONS:
+            raise TooManyExtensions
+        if ends_on <= order.ends_on:
+            raise InvalidValue("ends_on", "an extension must end after the current end")
+        _check_order_period(order.ends_on, ends_on)
+        self.trigger_event(MayorOrderExtended, order_id=order_id, ends_on=ends_on)
+
+    # -- youth networks --
+
+    def link_network(self, *, network_id: UUID, linked_on: date) -> None:
+        """Link the youth to a youth network."""
+        self._ensure_open()
+        if network_id in self.networks:
+            raise NetworkLinkConflict("the trajectory is already linked to that network")
+        not_in_future("linked_on", linked_on)
+        self.trigger_event(NetworkLinked, network_id=network_id, linked_on=linked_on)
+
+    def unlink_network(self, *, network_id: UUID, unlinked_on: date, why: str) -> None:
+        """End the link to a youth network."""
+        self._ensure_open()
+        if network_id not in self.networks:
+            raise NetworkLinkConflict("the trajectory is not linked to that network")
+        not_in_future("unlinked_on", unlinked_on)
+        not_before("unlinked_on", unlinked_on, "linked_on", self.networks[network_id])
+        self.trigger_event(
+            NetworkUnlinked,
+            network_id=network_id,
+            unlinked_on=unlinked_on,
+            reason=reason("unlinking a network", why),
+        )
+
+    # -- escalate, de-escalate, close --
+
+    def escalate(self, catalogue: Catalogue, *, escalated_on: date, target: str, why: str) -> None:
+        """Hand the case to the Zorg- en Veiligheidshuis or TopX."""
+        self._ensure_status("escalate", {S.INTAKE, S.ACTIEF, S.BIJSTELLING, S.AFGESCHAALD})
+        self._after_referral("escalated_on", escalated_on)
+        self.trigger_event(
+            Escalated,
+            escalated_on=escalated_on,
+            target=catalogue.escalation_targets.require(target),
+            reason=reason("escalating", why),
+        )
+
+    def de_escalate(self, *, de_escalated_on: date, why: str) -> None:
+        """Scale down to monitoring only."""
+        self._ensure_status("de-escalate", {S.ACTIEF, S.BIJSTELLING, S.OPGESCHAALD})
+        self._after_referral("de_escalated_on", de_escalated_on)
+        self.trigger_event(
+            DeEscalated, de_escalated_on=de_escalated_on, reason=reason("de-escalating", why)
+        )
+
+    def close(
+        self, catalogue: Catalogue, *, closed_on: date, reason_code: str, handover_to: str | None
+    ) -> None:
+        """Close the trajectory; handover reasons need a warm handover to someone."""
+        self._ensure_open()
+        closing = catalogue.closing_reasons[reason_code]
+        handover = optional_text("handover_to", handover_to, max_length=200)
+        if closing.needs_handover and handover is None:
+            raise InvalidValue(
+                "handover_to", f"closing reason '{reason_code}' needs a warm handover"
+            )
+        not_in_future("closed_on", closed_on)
+        not_before("closed_on", closed_on, "referred_on", self.referred_on)
+        self.trigger_event(
+            Closed, closed_on=closed_on, reason_code=reason_code, handover_to=handover
+        )
+
+    # -- rights requests (also on closed trajectories) --
+
+    def record_correction(
+        self, *, corrects_version: int, what_was_wrong: str, correction: str, why: str
+    ) -> None:
+        """Record a rectification of an earlier event (allowed on closed trajectories)."""
+        if self.erased:
+            raise SubjectAlreadyErased
+        if not 1 <= corrects_version <= self.version:
+            raise InvalidValue("corrects_version", f"must be a version from 1 to {self.version}")
+        self.trigger_event(
+            CorrectionRecorded,
+            corrects_version=corrects_version,
+            what_was_wrong=text("what_was_wrong", what_was_wrong),
+            correction=text("correction", correction),
+            reason=reason("a correction", why),
+        )
+
+    def erase_subject(self, *, erased_on: date, basis: str) -> None:
+        """Record that the youth's personal data is erased (the tombstone)."""
+        if self.erased:
+            raise SubjectAlreadyErased
+        self._after_referral("erased_on", erased_on)
+        self.trigger_event(
+            SubjectErased, erased_on=erased_on, basis=text("basis", basis, max_length=200)
+        )
+
+
+def _valid_regisseur(regisseur: Regisseur) -> Regisseur:
+    return Regisseur(
+        user_id=user_id("regisseur.user_id", regisseur.user_id),
+        organisation=slug("regisseur.organisation", regisseur.organisation),
+    )
+
+
+def _check_order_period(starts_on: date, ends_on: date) -> None:
+    if ends_on <= starts_on:
+        raise InvalidValue("ends_on", "must be after the start")
+    limit = add_months(starts_on, ORDER_MONTHS)
+    if ends_on > limit:
+        raise MayorOrderTooLong(limit.isoformat())

@@ -1,0 +1,142 @@
+"""The service's settings, read once from the ``PGA_*`` environment variables and validated."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeVar, cast, get_args
+
+from pga.domain.catalogue import OFFENCE_CATEGORIES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+DATABASE_URL = "PGA_DATABASE_URL"
+DATABASE_SCHEMA = "PGA_DATABASE_SCHEMA"
+DATA_DIR = "PGA_DATA_DIR"
+SNAPSHOT_INTERVAL = "PGA_SNAPSHOT_INTERVAL"
+DB_POOL_SIZE = "PGA_DB_POOL_SIZE"
+LOG_LEVEL = "PGA_LOG_LEVEL"
+INCLUDED_OFFENCES = "PGA_INCLUDED_OFFENCES"
+
+_URL_SCHEMES = ("postgresql://", "postgres://")
+_SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_T = TypeVar("_T")
+
+
+class SettingsError(ValueError):
+    """A ``PGA_*`` variable holds a value the service cannot use; the message never echoes it."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        """Name the offending variable and say what is wrong with it."""
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service reads from its environment, typed and already validated."""
+
+    database_url: str | None = None
+    database_schema: str = "pga"
+    data_dir: Path = field(default_factory=lambda: Path("var").resolve())
+    snapshot_interval: int = 50
+    db_pool_size: int = 5
+    log_level: LogLevel = "INFO"
+    included_offences: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate the settings from ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=_read(env, DATABASE_URL, None, _database_url),
+            database_schema=_read(env, DATABASE_SCHEMA, "pga", _sql_identifier),
+            data_dir=_read(env, DATA_DIR, Path("var").resolve(), _directory),
+            snapshot_interval=_read(env, SNAPSHOT_INTERVAL, 50, _integer_between(2, 10_000)),
+            db_pool_size=_read(env, DB_POOL_SIZE, 5, _integer_between(1, 100)),
+            log_level=_read(env, LOG_LEVEL, "INFO", _log_level),
+            included_offences=_read(env, INCLUDED_OFFENCES, (), _code_list),
+        )
+
+
+def _read(
+    environ: Mapping[str, str],
+    variable: str,
+    default: _T,
+    parse: Callable[[str], _T],
+) -> _T:
+    """Parse one variable; unset or blank means the default, a parse failure names the variable."""
+    raw = environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except ValueError as error:
+        raise SettingsError(variable, str(error)) from None
+
+
+def _database_url(raw: str) -> str:
+    # The URL may hold a password, so the message describes the problem without quoting it.
+    if not raw.startswith(_URL_SCHEMES):
+        msg = "must be a PostgreSQL URL starting with postgresql:// or postgres://"
+        raise ValueError(msg)
+    return raw
+
+
+def _sql_identifier(raw: str) -> str:
+    if not _SQL_IDENTIFIER.fullmatch(raw):
+        msg = (
+            f"{raw!r} is not a lowercase SQL identifier "
+            "(a letter or underscore, then letters, digits or underscores, at most 63 in all)"
+        )
+        raise ValueError(msg)
+    return raw
+
+
+def _directory(raw: str) -> Path:
+    return Path(raw).expanduser().resolve()
+
+
+def _integer_between(lowest: int, highest: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            msg = f"{raw!r} is not a whole number"
+            raise ValueError(msg) from None
+        if not lowest <= value <= highest:
+            msg = f"{value} is out of range: must be between {lowest} and {highest}"
+            raise ValueError(msg)
+        return value
+
+    return parse
+
+
+def _log_level(raw: str) -> LogLevel:
+    levels = get_args(LogLevel)
+    level = raw.upper()
+    if level not in levels:
+        msg = f"{raw!r} is not a log level: use one of {', '.join(levels)}"
+        raise ValueError(msg)
+    return cast("LogLevel", level)
+
+
+def _code_list(raw: str) -> tuple[str, ...]:
+    codes = tuple(code.strip() for code in raw.split(","))
+    if any(not code for code in codes):
+        msg = "must be a comma-separated list of offence codes without empty items"
+        raise ValueError(msg)
+    unknown = [code for code in codes if code not in OFFENCE_CATEGORIES]
+    if unknown:
+        msg = (
+            f"unknown offence categories {', '.join(map(repr, unknown))}; "
+            f"known are: {', '.join(OFFENCE_CATEGORIES.codes())}"
+        )
+        raise ValueError(msg)
+    return codes

@@ -1,0 +1,1 @@
+"""Storage: the database URL, the embedded PostgreSQL server and the event store's configuration."""

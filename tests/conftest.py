@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh PostgreSQL database per test run and a fresh schema per test.
+
+``PGA_TEST_DATABASE_URL`` names a server to create the run's database on (CI's PostgreSQL);
+without it the run starts a temporary embedded server and deletes it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pga.store.database import create_database, drop_database, ensure_schema, with_database
+from pga.store.embedded import temporary_embedded
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+TEST_SERVER_URL = "PGA_TEST_DATABASE_URL"
+_INTEGRATION_TESTS = Path(__file__).parent / "integration"
+_DATABASE_FIXTURES = frozenset({"database_url", "schema"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/integration/, or using the database, as an integration test."""
+    for item in items:
+        uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if item.path.is_relative_to(_INTEGRATION_TESTS) or uses_database:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """Yield the URL of a database created for this test run, and drop it afterwards."""
+    configured = os.environ.get(TEST_SERVER_URL, "").strip()
+    if configured:
+        yield from _fresh_database(configured)
+    else:
+        with temporary_embedded() as server_url:
+            yield from _fresh_database(server_url)
+
+
+@pytest.fixture
+def schema(database_url: str) -> Iterator[str]:
+    """Yield the name of a schema created for this test, and drop it with its tables afterwards."""
+    name = f"t_{secrets.token_hex(6)}"
+    ensure_schema(database_url, name)
+    yield name
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def _fresh_database(server_url: str) -> Iterator[str]:
+    name = f"pga_test_{secrets.token_hex(4)}"
+    create_database(server_url, name)
+    try:
+        yield with_database(server_url, name)
+    finally:
+        drop_database(server_url, name)
