@@ -9,7 +9,7 @@ chain), written through the eventsourcing library's PostgreSQL persistence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID, uuid4
@@ -69,13 +69,16 @@ class Recorded:
     """The outcome of a command: the aggregate's new version and the events' log position.
 
     ``position`` is the notification id of the last stored event (read models wait for it);
-    ``entity_id`` is the id of what the command created inside the aggregate, if anything.
+    ``entity_id`` is the id of what the command created inside the aggregate, if anything;
+    ``linked_versions`` are the new versions of other aggregates the same command changed (a
+    trajectory linked to or unlinked from a network), so callers can go on without reloading.
     """
 
     aggregate_id: UUID
     version: int
     position: int
     entity_id: UUID | None = None
+    linked_versions: Mapping[UUID, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,13 @@ class PgaApplication(Application[UUID]):
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise VersionConflict(first.id, seen_version, self._current_version(first.id)) from None
-        return Recorded(first.id, first.version, recordings[-1].notification.id, entity_id)
+        return Recorded(
+            first.id,
+            first.version,
+            recordings[-1].notification.id,
+            entity_id,
+            {other.id: other.version for other in aggregates[1:]},
+        )
 
     def _current_version(self, aggregate_id: UUID) -> int | None:
         last = next(iter(self.events.get(aggregate_id, desc=True, limit=1)), None)
@@ -1074,25 +1083,13 @@ class PgaApplication(Application[UUID]):
         why: str,
     ) -> Recorded:
         """Take a youth off the name list (and unlink its trajectory, if linked)."""
-        network = self._load(YouthNetwork, network_id)
-        if network.version != expected_version:
-            raise VersionConflict(network_id, expected_version, network.version)
-        member = network.members.get(member_id)
-        trajectory = None
-        if member is not None and member.trajectory_id is not None:
-            trajectory = self._load(Trajectory, member.trajectory_id)
-        with clock.recording_clock(self.clock):
-            network.remove_member(member_id=member_id, removed_on=removed_on, why=why)
-            if (
-                trajectory is not None
-                and network_id in trajectory.networks
-                and not trajectory.is_closed
-            ):
-                trajectory.unlink_network(network_id=network_id, unlinked_on=removed_on, why=why)
-        aggregates: tuple[AnyAggregate, ...] = (
-            (network,) if trajectory is None else (network, trajectory)
+        return self._change_network(
+            context,
+            network_id,
+            expected_version,
+            lambda n: n.remove_member(member_id=member_id, removed_on=removed_on, why=why),
+            ending=(removed_on, why),
         )
-        return self._save(context, *aggregates)
 
     def receive_police_advice(
         self,
@@ -1328,13 +1325,13 @@ class PgaApplication(Application[UUID]):
         on: date,
         why: str,
     ) -> Recorded:
-        """Send a network back to an earlier step, with a reason."""
-        return self._change(
+        """Send a network back to an earlier step, with a reason (before 2B: drops the names)."""
+        return self._change_network(
             context,
-            YouthNetwork,
             network_id,
             expected_version,
             lambda n: n.step_back(to_step=to_step, on=on, why=why),
+            ending=(on, why),
         )
 
     def close_network(
@@ -1346,10 +1343,41 @@ class PgaApplication(Application[UUID]):
         on: date,
         why: str,
     ) -> Recorded:
-        """Close a network's file."""
-        return self._change(
-            context, YouthNetwork, network_id, expected_version, lambda n: n.close(on=on, why=why)
+        """Close a network's file (its name list ends, linked trajectories are unlinked)."""
+        return self._change_network(
+            context,
+            network_id,
+            expected_version,
+            lambda n: n.close(on=on, why=why),
+            ending=(on, why),
         )
+
+    def _change_network(
+        self,
+        context: CommandContext,
+        network_id: UUID,
+        expected_version: int,
+        command: Callable[[YouthNetwork], None],
+        *,
+        ending: tuple[date, str],
+    ) -> Recorded:
+        """Run a network command that may drop members; unlink their trajectories with it."""
+        network = self._load(YouthNetwork, network_id)
+        if network.version != expected_version:
+            raise VersionConflict(network_id, expected_version, network.version)
+        before = dict(network.members)
+        with clock.recording_clock(self.clock):
+            command(network)
+            unlinked = []
+            for member_id, member in before.items():
+                if member_id in network.members or member.trajectory_id is None:
+                    continue
+                trajectory = self._load(Trajectory, member.trajectory_id)
+                if network_id in trajectory.networks and not trajectory.is_closed:
+                    on, why = ending
+                    trajectory.unlink_network(network_id=network_id, unlinked_on=on, why=why)
+                    unlinked.append(trajectory)
+        return self._save(context, network, *unlinked)
 
 
 def _entry(stored: DomainEventProtocol[UUID]) -> HistoryEntry:

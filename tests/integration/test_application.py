@@ -293,8 +293,8 @@ def test_snapshots_are_taken_and_loading_with_them_equals_a_full_replay(
         without_snapshots.close()
 
 
-def test_placing_a_member_links_the_trajectory_in_the_same_transaction(app: PgaApplication) -> None:
-    trajectory = refer(app)
+def network_with_member(app: PgaApplication, trajectory: Recorded) -> tuple[Recorded, Recorded]:
+    """Open a network, take it to step 2B and place the trajectory's youth on the name list."""
     opened = app.open_network(
         context(),
         working_name="Groep Haven",
@@ -334,7 +334,15 @@ def test_placing_a_member_links_the_trajectory_in_the_same_transaction(app: PgaA
         placed_on=date(2026, 2, 26),
         trajectory_id=trajectory.aggregate_id,
     )
+    return opened, placed
+
+
+def test_placing_a_member_links_the_trajectory_in_the_same_transaction(app: PgaApplication) -> None:
+    trajectory = refer(app)
+    opened, placed = network_with_member(app, trajectory)
+    nid = opened.aggregate_id
     linked = app.trajectory(trajectory.aggregate_id)
+    assert placed.linked_versions == {trajectory.aggregate_id: linked.version}
     network = app.network(nid)
     assert linked.networks == {nid: date(2026, 2, 26)}
     assert placed.entity_id == linked.subject_id
@@ -344,6 +352,26 @@ def test_placing_a_member_links_the_trajectory_in_the_same_transaction(app: PgaA
     assert network_meta is not None
     assert trajectory_meta is not None
     assert network_meta.correlation_id == trajectory_meta.correlation_id
+
+
+def test_dropping_the_name_list_unlinks_the_trajectories_in_the_same_transaction(
+    app: PgaApplication,
+) -> None:
+    trajectory = refer(app)
+    opened, placed = network_with_member(app, trajectory)
+    stepped_back = app.step_back_network(
+        context(),
+        opened.aggregate_id,
+        placed.version,
+        to_step=NetworkStep.LIGHT_APPROACH,
+        on=date(2026, 2, 27),
+        why="Groepsscan: geen problematische groep",
+    )
+    unlinked = app.trajectory(trajectory.aggregate_id)
+    assert app.network(opened.aggregate_id).members == {}
+    assert unlinked.networks == {}
+    assert stepped_back.linked_versions == {trajectory.aggregate_id: unlinked.version}
+    assert app.history(trajectory.aggregate_id)[-1].kind == "NetworkUnlinked"
 
 
 def test_every_stored_event_is_sealed_in_sequence(
