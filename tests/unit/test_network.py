@@ -21,6 +21,7 @@ from pga.domain.errors import (
     NotInStep,
     PartnerAlreadyInvolved,
     PartnerNotInvolved,
+    PartnerStillResponsible,
     ReasonRequired,
     RegisseurUnchanged,
     StepOutputMissing,
@@ -910,3 +911,35 @@ def test_a_refused_command_changes_nothing(refusal: str) -> None:
         COMMANDS["join_partner"](network)
 
     assert_refused(network, lambda: command(network), error)
+
+
+def test_a_partner_cannot_leave_while_it_owns_an_open_action() -> None:
+    network = network_in_step(N.EXECUTION)
+    open_action = action(organisation=POLICE)
+    network.plan_action(open_action)
+    network.collect_events()
+
+    assert_refused(
+        network,
+        lambda: network.remove_partner(organisation=POLICE, left_on=LATER),
+        PartnerStillResponsible,
+    )
+    for item in list(network.actions.values()):
+        if item.organisation == POLICE and item.completed_on is None:
+            network.complete_action(action_id=item.action_id, completed_on=LATER, outcome="Gedaan")
+    network.remove_partner(organisation=POLICE, left_on=LATER)
+    assert POLICE not in network.partners
+
+
+def test_the_name_list_cannot_be_dropped_on_a_day_before_a_member_was_placed() -> None:
+    network = network_in_step(N.NAME_LIST)
+    network.place_member(member(placed_on=LATER))
+    network.collect_events()
+
+    assert_refused(
+        network,
+        lambda: network.step_back(
+            to_step=N.ASSESSMENT, on=LATER - timedelta(days=1), why="Geen groep"
+        ),
+        DateOrderViolation,
+    )

@@ -165,6 +165,12 @@ def test_referral_cannot_precede_the_date_of_birth() -> None:
         referred_trajectory(born_on=REFERRED_ON + timedelta(days=1))
 
 
+def test_the_suspicion_cannot_precede_the_date_of_birth() -> None:
+    with pytest.raises(DateOrderViolation) as raised:
+        referred_trajectory(born_on=SUSPECTED_ON + timedelta(days=1))
+    assert raised.value.later_field == "suspected_on"
+
+
 def test_referral_cannot_be_dated_after_the_recording_day() -> None:
     with recording_clock(fixed_clock), pytest.raises(InvalidValue):
         referred_trajectory(suspected_on=RECORDING_DAY, referred_on=RECORDING_DAY + timedelta(2))

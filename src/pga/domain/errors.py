@@ -142,14 +142,13 @@ class PartnerAlreadyInvolved(StateConflict):
 
 
 class PartnerStillResponsible(StateConflict):
-    """A partner that owns open interventions cannot withdraw before they are ended."""
+    """A partner that owns open interventions or actions cannot leave before they are ended."""
 
     rule = "partner-still-responsible"
 
-    def __init__(self, organisation: str, open_interventions: int) -> None:
+    def __init__(self, organisation: str, open_items: int, kind: str) -> None:
         super().__init__(
-            f"organisation '{organisation}' still owns {open_interventions} open intervention(s);"
-            " complete or abort them first",
+            f"organisation '{organisation}' still owns {open_items} open {kind}(s); end them first",
         )
 
 

@@ -44,6 +44,7 @@ from pga.domain.errors import (
     NetworkClosed,
     NotInStep,
     PartnerNotInvolved,
+    PartnerStillResponsible,
     RegisseurUnchanged,
     StepOutputMissing,
     StepTransitionNotAllowed,
@@ -626,6 +627,11 @@ class YouthNetwork(Aggregate):
         if self.step not in steps:
             raise NotInStep(action, self.step, ", ".join(steps))
 
+    def _not_before_placements(self, day: date) -> None:
+        """Refuse to drop the name list on a day before someone was placed on it."""
+        for member in self.members.values():
+            not_before("on", day, "a member's placed_on", member.placed_on)
+
     def _dated(self, field: str, day: date) -> date:
         not_in_future(field, day)
         not_before(field, day, "opened_on", self.opened_on)
@@ -726,6 +732,13 @@ class YouthNetwork(Aggregate):
         self._ensure_open()
         if organisation not in self.partners:
             raise PartnerNotInvolved(organisation)
+        still_open = [
+            action
+            for action in self.actions.values()
+            if action.organisation == organisation and action.completed_on is None
+        ]
+        if still_open:
+            raise PartnerStillResponsible(organisation, len(still_open), "action")
         not_before("left_on", left_on, "since", self.partners[organisation].since)
         self.trigger_event(
             NetworkPartnerLeft, organisation=organisation, left_on=not_in_future("left_on", left_on)
@@ -966,6 +979,8 @@ class YouthNetwork(Aggregate):
         if not (by_rank or (self.step, to_step) in EXTRA_BACK_STEPS):
             raise StepTransitionNotAllowed(self.step, to_step, "step back")
         not_before("on", self._dated("on", on), "step_since", self.step_since)
+        if to_step not in PERSON_LEVEL_STEPS:
+            self._not_before_placements(on)
         self.trigger_event(
             SteppedBack,
             from_step=self.step,
@@ -982,6 +997,7 @@ class YouthNetwork(Aggregate):
         if self.step == N.SCALE_DOWN and self.outputs.evaluated_on is None:
             raise StepOutputMissing(self.step, "the evaluation")
         not_before("on", self._dated("on", on), "step_since", self.step_since)
+        self._not_before_placements(on)
         self.trigger_event(
             NetworkFileClosed, from_step=self.step, on=on, reason=reason("closing", why)
         )

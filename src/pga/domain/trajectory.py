@@ -740,7 +740,7 @@ class Trajectory(Aggregate):
             raise OffenceNotIncluded(offence_category)
         not_in_future("referred_on", referred_on)
         not_before("referred_on", referred_on, "suspected_on", suspected_on)
-        not_before("referred_on", referred_on, "born_on", born_on)
+        not_before("suspected_on", suspected_on, "born_on", born_on)
         age = age_on(born_on, referred_on)
         if age >= 18:  # noqa: PLR2004 - the legal age of majority
             raise NotAMinor(age)
@@ -841,7 +841,7 @@ class Trajectory(Aggregate):
             and item.state in {InterventionState.PLANNED, InterventionState.STARTED}
         ]
         if still_open:
-            raise PartnerStillResponsible(organisation, len(still_open))
+            raise PartnerStillResponsible(organisation, len(still_open), "intervention")
         not_in_future("withdrawn_on", withdrawn_on)
         not_before("withdrawn_on", withdrawn_on, "since", involvement.since)
         self.trigger_event(

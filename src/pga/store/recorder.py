@@ -1,22 +1,21 @@
 """The application recorder: the library's PostgreSQL recorder plus the seal chain.
 
 The library inserts a transaction's events while holding an EXCLUSIVE lock on the events table,
-so insert order equals commit order. While that lock is held, one more statement in the same
-transaction reads the last seal and inserts the new events' seals, computed in notification
-order (``pga.store.seal``); if it fails, the events roll back with them, so there is never an
-unsealed committed event.
+so insert order equals commit order. While that lock is held, one more statement per event, in
+the same transaction and pipeline (no extra round trip), inserts the event's seal: the database
+hashes the previous seal with the event's digest computed here (``pga.store.seal``). If it
+fails, the events roll back with it, so there is never an unsealed committed event.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from pga.store.seal import GENESIS_SEAL, next_seal
+from pga.store.seal import GENESIS_SEAL, event_digest
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,14 +49,36 @@ class SealingRecorder(PostgresApplicationRecorder):
                 " seal bytea NOT NULL CHECK (length(seal) = 32))"
             ).format(schema=schema, seals=seals)
         )
-        self._pending = threading.local()
-        self.last_seal_statement = SQL(
-            "SELECT seal FROM {schema}.{seals} ORDER BY notification_id DESC LIMIT 1"
-        ).format(schema=schema, seals=seals)
-        self.insert_seal_statement = SQL(
-            "INSERT INTO {schema}.{seals}"
-            " (notification_id, originator_id, originator_version, seal) VALUES (%s, %s, %s, %s)"
-        ).format(schema=schema, seals=seals)
+        # Each seal hashes the one before it: the newest row, which inside this transaction may be
+        # one this statement's predecessor inserted. The event's own digest comes from Python.
+        self.insert_seal_statement = (
+            SQL(
+                "INSERT INTO {schema}.{seals}"
+                " (notification_id, originator_id, originator_version, seal)"
+                " SELECT %s, %s, %s, sha256(coalesce("
+                "(SELECT seal FROM {schema}.{seals} ORDER BY notification_id DESC LIMIT 1),"
+                " %s) || %s)"
+            )
+            .format(schema=schema, seals=seals)
+            .as_string()  # rendered once: composing it on every insert costs more than running it
+        )
+        # The common case, one event per transaction, in one statement: the event and its seal.
+        self.insert_one_sealed_statement = (
+            SQL(
+                "WITH new AS ("
+                " INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)"
+                " VALUES (%s, %s, %s, %s)"
+                " RETURNING notification_id, originator_id, originator_version"
+                ") INSERT INTO {schema}.{seals}"
+                " (notification_id, originator_id, originator_version, seal)"
+                " SELECT notification_id, originator_id, originator_version, sha256(coalesce("
+                "(SELECT seal FROM {schema}.{seals} ORDER BY notification_id DESC LIMIT 1),"
+                " %s) || %s) FROM new"
+                " RETURNING notification_id"
+            )
+            .format(schema=schema, events=Identifier(self.events_table_name), seals=seals)
+            .as_string()
+        )
 
     def _insert_stored_events(
         self,
@@ -65,12 +86,24 @@ class SealingRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,  # noqa: ANN401 - the library's signature
     ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # Queued behind the table lock and the insert, so the pipeline's one sync brings back
-        # the last seal together with the new notification ids: sealing adds no round trip.
-        last_seal = curs.connection.cursor()
-        last_seal.execute(self.last_seal_statement)
-        self._pending.last_seal = last_seal
+        if len(stored_events) != 1:
+            super()._insert_stored_events(curs, stored_events, **kwargs)
+            return
+        (stored,) = stored_events
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_one_sealed_statement,
+            (
+                stored.originator_id,
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+                GENESIS_SEAL,
+                _digest(stored),
+            ),
+            prepare=True,
+        )
 
     def _fetch_ids_after_insert_events(
         self,
@@ -79,22 +112,33 @@ class SealingRecorder(PostgresApplicationRecorder):
         **kwargs: Any,  # noqa: ANN401 - the library's signature
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        with self._pending.last_seal as last_seal:
-            last = last_seal.fetchone()
-        if not notification_ids:
-            return notification_ids
-        previous = bytes(last["seal"]) if last else GENESIS_SEAL
-        rows: list[tuple[int, UUID, int, bytes]] = []
+        if len(stored_events) == 1:
+            return notification_ids  # sealed by the insert itself
+        # The events table stays locked until commit, so no other transaction can seal in between.
         for notification_id, stored in sorted(
-            zip(notification_ids, stored_events, strict=True), key=lambda pair: pair[0]
+            zip(notification_ids or (), stored_events, strict=True), key=lambda pair: pair[0]
         ):
             originator_id = _as_uuid(stored.originator_id)
-            previous = next_seal(
-                previous, originator_id, stored.originator_version, stored.topic, stored.state
+            # On the connection, not on the library's cursor: closing that cursor would wait
+            # for this statement's result, one more round trip before the commit.
+            curs.connection.execute(
+                self.insert_seal_statement,
+                (
+                    notification_id,
+                    originator_id,
+                    stored.originator_version,
+                    GENESIS_SEAL,
+                    _digest(stored),
+                ),
+                prepare=True,
             )
-            rows.append((notification_id, originator_id, stored.originator_version, previous))
-        curs.executemany(self.insert_seal_statement, rows)
         return notification_ids
+
+
+def _digest(stored: StoredEvent) -> bytes:
+    return event_digest(
+        _as_uuid(stored.originator_id), stored.originator_version, stored.topic, stored.state
+    )
 
 
 def _as_uuid(value: UUID | str) -> UUID:
