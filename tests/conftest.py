@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from hypothesis import Phase, settings
 from psycopg import sql
 
 from pga.store.database import create_database, drop_database, ensure_schema, with_database
@@ -20,6 +21,14 @@ from pga.store.embedded import temporary_embedded
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+# Hypothesis: no "explain" phase (it traces every line of a failing example and can take minutes
+# on a state machine); CI runs derandomized, so a red CI run is reproducible and never flaky,
+# while local runs keep exploring new examples.
+_PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
+settings.register_profile("dev", phases=_PHASES)
+settings.register_profile("ci", phases=_PHASES, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TEST_SERVER_URL = "PGA_TEST_DATABASE_URL"
 _INTEGRATION_TESTS = Path(__file__).parent / "integration"

@@ -543,7 +543,13 @@ class NetworkMachine(AggregateMachine):
         """
         network = self.network
         closed = network.is_closed
-        day = max(network.step_since, min(TODAY, network.step_since + timedelta(days=1)))
+        # Not before the step began, nor before anyone on the name list was placed (dropping the
+        # list is refused on an earlier day).
+        day = max(
+            network.step_since,
+            *(member.placed_on for member in network.members.values()),
+            min(TODAY, network.step_since + timedelta(days=1)),
+        )
         next_step = network.next_step()
         command = self.missing_output_command(day, alternative=alternative)
         if command is None and next_step is not None:
