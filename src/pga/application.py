@@ -151,6 +151,13 @@ class PgaApplication(Application[UUID]):
             raise AggregateNotFound(_KIND[cls], aggregate_id)
         return aggregate
 
+    def _load_seen(self, cls: type[A], aggregate_id: UUID, expected_version: int) -> A:
+        """Load the current state; refuse when it is not the version the caller last saw."""
+        aggregate = self._load(cls, aggregate_id)
+        if aggregate.version != expected_version:
+            raise VersionConflict(aggregate_id, expected_version, aggregate.version)
+        return aggregate
+
     def trajectory_ids(self) -> list[UUID]:
         """Return the ids of every trajectory, in the order they were opened."""
         return list(self._created_ids(Referred))
@@ -193,15 +200,19 @@ class PgaApplication(Application[UUID]):
         if moment.tzinfo is None:
             msg = "moment must be timezone-aware"
             raise ValueError(msg)
-        known = None
-        for event in self.events.get(aggregate_id):
-            if cast("PgaEvent", event).timestamp > moment:
+        # One pass: replay the events recorded up to ``moment`` (they are read anyway to find
+        # where to stop, so loading that version again afterwards would read them twice).
+        aggregate: AnyAggregate | None = None
+        seen_any = False
+        for stored in self.events.get(aggregate_id):
+            seen_any = True
+            event = cast("PgaEvent", stored)
+            if event.timestamp > moment:
                 break
-            known = event.originator_version
-        if known is None:
-            self._any(aggregate_id, None)  # raises AggregateNotFound for an unknown id
-            return None
-        return self._any(aggregate_id, known)
+            aggregate = cast("AnyAggregate", event.mutate(aggregate))
+        if not seen_any:
+            raise AggregateNotFound("aggregate", aggregate_id)
+        return aggregate
 
     def _any(self, aggregate_id: UUID, version: int | None) -> AnyAggregate:
         try:
@@ -226,9 +237,7 @@ class PgaApplication(Application[UUID]):
         command: Callable[[A], None],
         entity_id: UUID | None = None,
     ) -> Recorded:
-        aggregate = self._load(cls, aggregate_id)
-        if aggregate.version != expected_version:
-            raise VersionConflict(aggregate_id, expected_version, aggregate.version)
+        aggregate = self._load_seen(cls, aggregate_id, expected_version)
         with clock.recording_clock(self.clock):
             command(aggregate)
         return self._save(context, aggregate, entity_id=entity_id)
@@ -1051,9 +1060,7 @@ class PgaApplication(Application[UUID]):
         With ``trajectory_id`` the member is the youth of that trajectory: the member shares the
         trajectory's subject id and the trajectory records the link, in the same transaction.
         """
-        network = self._load(YouthNetwork, network_id)
-        if network.version != expected_version:
-            raise VersionConflict(network_id, expected_version, network.version)
+        network = self._load_seen(YouthNetwork, network_id, expected_version)
         trajectory = None if trajectory_id is None else self._load(Trajectory, trajectory_id)
         member = Member(
             member_id=trajectory.subject_id if trajectory is not None else self.new_id(),
@@ -1362,9 +1369,7 @@ class PgaApplication(Application[UUID]):
         ending: tuple[date, str],
     ) -> Recorded:
         """Run a network command that may drop members; unlink their trajectories with it."""
-        network = self._load(YouthNetwork, network_id)
-        if network.version != expected_version:
-            raise VersionConflict(network_id, expected_version, network.version)
+        network = self._load_seen(YouthNetwork, network_id, expected_version)
         before = dict(network.members)
         with clock.recording_clock(self.clock):
             command(network)
