@@ -7,7 +7,10 @@ PYTEST_ARGS ?=
 .PHONY: run test lint bench format clean
 
 run: $(VENV)/.installed
-	$(BIN)/pga demo --if-empty && $(BIN)/pga summary
+	$(BIN)/pga demo --if-empty
+	$(BIN)/pga project --until-caught-up
+	$(BIN)/pga projections status
+	$(BIN)/pga summary
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,1 +1,45 @@
-"""Read models of pga: one module per read model. They arrive in the projections issue."""
+"""Read models of pga: one module per read model, run by ``projections.runner``.
+
+``read_models()`` lists them; a new read model (e.g. a partner's filtered view) is one more
+module with a ``ReadModel`` subclass and one more entry in ``_REGISTRY``: the runner, the CLI
+(``pga project``, ``pga projections ...``) and the tests pick it up from here.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from projections.base import ReadModel
+
+#: (module, class) of every read model, in the order status and digests list them.
+_REGISTRY: tuple[tuple[str, str], ...] = (
+    ("projections.caseload", "Caseload"),
+    ("projections.timeline", "Timeline"),
+    ("projections.network_board", "NetworkBoard"),
+    ("projections.network_graph", "NetworkGraph"),
+    ("projections.figures", "Figures"),
+)
+
+
+def read_models() -> list[ReadModel]:
+    """Return a fresh instance of every read model."""
+    models: list[ReadModel] = [
+        getattr(import_module(module), class_name)() for module, class_name in _REGISTRY
+    ]
+    return models
+
+
+def read_model_names() -> list[str]:
+    """Return the names of the read models (``caseload``, ``timeline``, ...)."""
+    return [model.name for model in read_models()]
+
+
+def select_read_models(names: list[str]) -> list[ReadModel]:
+    """Return fresh instances of the named read models; raise ``KeyError`` for an unknown name."""
+    models = {model.name: model for model in read_models()}
+    unknown = [name for name in names if name not in models]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return [models[name] for name in names]

@@ -56,12 +56,21 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def schema(database_url: str) -> Iterator[str]:
-    """Yield the name of a schema created for this test, and drop it with its tables afterwards."""
+    """Yield the name of a schema created for this test; drop it and its read models' afterwards."""
     name = f"t_{secrets.token_hex(6)}"
     ensure_schema(database_url, name)
     yield name
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+        # The read models' schemas are named after the application's: <schema>_<read model>.
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname = %s OR nspname LIKE %s",
+                (name, f"{name}\\_%"),
+            )
+        ]
+        for each in names:
+            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(each)))
 
 
 def _fresh_database(server_url: str) -> Iterator[str]:

@@ -9,10 +9,13 @@ place that assembles the parser; a group of commands registers itself with a sma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 
@@ -28,9 +31,14 @@ from pga.store.database import (
     resolve_database_url,
 )
 from pga.store.embedded import EmbeddedServerError, stop_embedded
+from projections import read_models, select_read_models
+from projections.control import ReadModelStatus, ReadModelUnavailable, digest, rebuild, status
+from projections.runner import DEFAULT_BATCH_SIZE, ProjectionError, Runner
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+
+    from projections.base import ReadModel
 
 _log = logging.getLogger("pga.cli")
 
@@ -87,6 +95,7 @@ def _build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_db_commands(subparsers)
     _add_demo_commands(subparsers)
+    _add_projection_commands(subparsers)
     return parser
 
 
@@ -135,6 +144,59 @@ def _add_demo_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     ).set_defaults(command=_summary)
 
 
+def _add_projection_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    project = subparsers.add_parser(
+        "project",
+        help="keep every read model up to date until stopped (Ctrl-C)",
+        description="Run all read models: catch up in batches, then follow new events as they "
+        "are recorded. Several processes may run at once: each read model is run by one of "
+        "them, the others stand by. A read model whose code fails on an event stops at that "
+        "event (see pga projections status); the others go on.",
+    )
+    project.add_argument(
+        "--until-caught-up",
+        action="store_true",
+        help="exit once every read model has processed every stored event",
+    )
+    project.add_argument(
+        "--batch-size", type=_positive, default=None, metavar="N", help="events per batch"
+    )
+    project.set_defaults(command=_project)
+    projections = subparsers.add_parser("projections", help="inspect and rebuild read models")
+    commands = projections.add_subparsers(
+        title="projections commands", metavar="PROJECTIONS_COMMAND", required=True
+    )
+    commands.add_parser(
+        "status", help="per read model: position, head, lag in events and seconds, last error"
+    ).set_defaults(command=_projections_status)
+    rebuild_parser = commands.add_parser(
+        "rebuild",
+        help="rebuild read models from zero beside the live ones, then swap them in",
+    )
+    which = rebuild_parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("names", nargs="*", default=[], metavar="NAME", help="read models")
+    which.add_argument("--all", action="store_true", help="every read model")
+    rebuild_parser.add_argument(
+        "--batch-size", type=_positive, default=None, metavar="N", help="events per batch"
+    )
+    rebuild_parser.set_defaults(command=_projections_rebuild)
+    digest_parser = commands.add_parser(
+        "digest", help="print a stable hash of each read model's whole content"
+    )
+    digest_parser.add_argument("names", nargs="*", metavar="NAME", help="read models (all)")
+    digest_parser.set_defaults(command=_projections_digest)
+
+
+def _positive(raw: str) -> int:
+    value = _count(raw)
+    if value < 1:
+        msg = f"{raw!r} is not a whole number of one or more"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _count(raw: str) -> int:
     try:
         value = int(raw)
@@ -179,6 +241,150 @@ def _summary(_arguments: argparse.Namespace, settings: Settings) -> int:
     with open_application(settings) as app:
         print(summarize(app).format())
     return EXIT_OK
+
+
+def _project(arguments: argparse.Namespace, settings: Settings) -> int:
+    stop = threading.Event()
+    batch_size = arguments.batch_size or DEFAULT_BATCH_SIZE
+    with _stopping_on_signals(stop), open_application(settings) as app:
+        started = time.perf_counter()
+        reporter = _ProgressReporter("pga project")
+        with Runner(app, read_models(), batch_size=batch_size) as runner:
+            result = runner.run(
+                stop=stop, until_caught_up=arguments.until_caught_up, on_progress=reporter
+            )
+        elapsed = time.perf_counter() - started
+    print(f"pga project: applied {result.applied} events in {elapsed:.1f} s")
+    if result.poisoned:
+        print(
+            f"pga project: stopped at a poison event: {', '.join(result.poisoned)} "
+            "(see pga projections status)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _projections_status(_arguments: argparse.Namespace, settings: Settings) -> int:
+    with open_application(settings) as app, _connection(settings) as connection:
+        del app  # opened for its side effect: the event store's tables exist
+        statuses = status(connection, settings.database_schema, read_models())
+    print(_format_projection_status(statuses))
+    return EXIT_FAILURE if any(each.failure for each in statuses) else EXIT_OK
+
+
+def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> int:
+    models = _named_models(arguments.names, all_models=arguments.all)
+    if models is None:
+        return EXIT_USAGE
+    with open_application(settings) as app:
+        started = time.perf_counter()
+        try:
+            applied = rebuild(
+                app,
+                models,
+                batch_size=arguments.batch_size,
+                on_progress=_ProgressReporter("pga projections rebuild"),
+            )
+        except ProjectionError as error:
+            print(f"pga projections rebuild: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+    elapsed = time.perf_counter() - started
+    rate = applied / elapsed if elapsed else 0.0
+    names = ", ".join(model.name for model in models)
+    print(
+        f"pga projections rebuild: rebuilt {names} from {applied} events "
+        f"in {elapsed:.1f} s ({rate:,.0f} events/s) and swapped them in"
+    )
+    return EXIT_OK
+
+
+def _projections_digest(arguments: argparse.Namespace, settings: Settings) -> int:
+    models = _named_models(arguments.names, all_models=not arguments.names)
+    if models is None:
+        return EXIT_USAGE
+    with _connection(settings) as connection:
+        for model in models:
+            try:
+                value = digest(connection, settings.database_schema, model)
+            except ReadModelUnavailable as error:
+                print(f"pga projections digest: {error}", file=sys.stderr)
+                return EXIT_FAILURE
+            print(f"{model.name:<14} {value}")
+    return EXIT_OK
+
+
+def _named_models(names: list[str], *, all_models: bool) -> list[ReadModel] | None:
+    if all_models:
+        return read_models()
+    try:
+        return select_read_models(names)
+    except KeyError as error:
+        known = ", ".join(model.name for model in read_models())
+        print(f"pga: unknown read model {error.args[0]} (known: {known})", file=sys.stderr)
+        return None
+
+
+class _ProgressReporter:
+    """Logs progress at most every five seconds."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.started = self.last = time.perf_counter()
+
+    def __call__(self, applied: int) -> None:
+        now = time.perf_counter()
+        if now - self.last >= 5:  # noqa: PLR2004 - seconds between progress lines
+            self.last = now
+            rate = applied / (now - self.started)
+            _log.info("%s: %d events applied (%.0f events/s)", self.prefix, applied, rate)
+
+
+@contextlib.contextmanager
+def _connection(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(resolve_database_url(settings), autocommit=True) as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Turn Ctrl-C and SIGTERM into ``stop`` (the runner finishes its batch and exits)."""
+
+    def request_stop(_signal: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {each: signal.signal(each, request_stop) for each in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
+def _format_projection_status(statuses: Sequence[ReadModelStatus]) -> str:
+    header = (
+        f"{'read model':<14} {'state':<10} {'version':>7} {'position':>9} {'head':>9}"
+        f" {'lag':>7} {'lag s':>8}  last error"
+    )
+    lines = [header]
+    for each in statuses:
+        version = str(each.version)
+        if each.stored_version is not None and each.stored_version != each.version:
+            version = f"{each.stored_version}->{each.version}"
+        error = "-"
+        if each.failure is not None:
+            failure = each.failure
+            error = (
+                f"position {failure.position} ({failure.kind}, aggregate {failure.aggregate_id}"
+                f" v{failure.version}): {failure.error}"
+            )
+        lines.append(
+            f"{each.name:<14} {each.state:<10} {version:>7} {each.position:>9} {each.head:>9}"
+            f" {each.lag_events:>7} {each.lag_seconds:>8.1f}  {error}"
+        )
+        if each.rebuild_position is not None:
+            lines.append(f"{'':<14} rebuild in progress at position {each.rebuild_position}")
+    return "\n".join(lines)
 
 
 def _db_url(_arguments: argparse.Namespace, settings: Settings) -> int:

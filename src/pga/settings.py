@@ -24,7 +24,10 @@ LOG_LEVEL = "PGA_LOG_LEVEL"
 INCLUDED_OFFENCES = "PGA_INCLUDED_OFFENCES"
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
-_SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+#: At most 40 characters: each read model's schema is named ``<schema>_<read model>__next`` during
+#: a rebuild, and PostgreSQL identifiers end at 63.
+MAX_SCHEMA_LENGTH = 40
+_SQL_IDENTIFIER = re.compile(rf"[a-z_][a-z0-9_]{{0,{MAX_SCHEMA_LENGTH - 1}}}")
 _T = TypeVar("_T")
 
 
@@ -93,7 +96,8 @@ def _sql_identifier(raw: str) -> str:
     if not _SQL_IDENTIFIER.fullmatch(raw):
         msg = (
             f"{raw!r} is not a lowercase SQL identifier "
-            "(a letter or underscore, then letters, digits or underscores, at most 63 in all)"
+            "(a letter or underscore, then letters, digits or underscores, "
+            f"at most {MAX_SCHEMA_LENGTH} in all)"
         )
         raise ValueError(msg)
     return raw

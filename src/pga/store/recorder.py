@@ -46,7 +46,16 @@ class SealingRecorder(PostgresApplicationRecorder):
                 " notification_id bigint PRIMARY KEY,"
                 " originator_id uuid NOT NULL,"
                 " originator_version bigint NOT NULL,"
-                " seal bytea NOT NULL CHECK (length(seal) = 32))"
+                " seal bytea NOT NULL CHECK (length(seal) = 32),"
+                " sealed_at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            ).format(schema=schema, seals=seals)
+        )
+        # Stores created before the column existed get it (it is not part of the seal: it is
+        # the wall-clock insert time, which read models use to report their lag in seconds).
+        self.sql_create_statements.append(
+            SQL(
+                "ALTER TABLE {schema}.{seals} ADD COLUMN IF NOT EXISTS"
+                " sealed_at timestamptz NOT NULL DEFAULT clock_timestamp()"
             ).format(schema=schema, seals=seals)
         )
         # Each seal hashes the one before it: the newest row, which inside this transaction may be

@@ -1,0 +1,656 @@
+"""The projection runner: read the event log in batches and keep every read model up to date.
+
+Storage. Each read model lives in its own PostgreSQL schema, named after the application's
+(``<schema>_<read model>``, e.g. ``pga_caseload``), holding its tables and one ``tracking`` row:
+the position (notification id) it has processed, the read model's ``version`` that built it,
+and the last poison event, if any. A rebuild builds a second table set in ``<...>__next`` while
+the live one keeps serving, then swaps the two schemas in one transaction.
+
+Batches. The runner reads a page of the log once (the library's ``select_notifications``),
+decodes each event once, and hands the page to every read model at that position. Per read
+model, one transaction: lock the tracking row (``FOR UPDATE``) and check it still holds the
+position the runner expects, ``load``/``handle``/``save``, move the position to the page's
+last event, ``NOTIFY`` waiters, commit. So rows and position commit together (exactly once,
+resumable after any crash), and a second runner, or a swap by a rebuild, makes the check fail
+instead of applying anything twice. Read models at different positions (a rebuild catching up)
+are read as separate groups, so the live ones never wait for a rebuild.
+
+Following. When no events are left the runner waits on the event store's own LISTEN/NOTIFY
+channel (the library's recorder NOTIFYs it on every insert), so a new event is projected within
+milliseconds. Each read model is run by one runner at a time: the runner holds a PostgreSQL
+advisory lock per table set; other runners stand by and take over when it goes away.
+
+Failures. An error in a read model's code stops only that read model: the runner applies the
+events before the poison event, records the poison event's position, kind and aggregate (never
+its content) in the tracking row and the log, and goes on with the others. A restart retries.
+A lost connection or a lock timeout is not a poison event: the runner backs off and reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+import psycopg
+from psycopg import sql
+
+from pga.recording import metadata_of
+from projections.base import Batch, Envelope
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from pga.application import PgaApplication
+    from pga.domain.common import PgaEvent
+    from projections.base import ReadModel
+
+_log = logging.getLogger("pga.projections")
+
+NEXT_SUFFIX = "__next"
+TRACKING = "tracking"
+DEFAULT_BATCH_SIZE = 5000
+_IDLE_WAIT_SECONDS = 1.0
+_MAX_BACKOFF_SECONDS = 30.0
+_SWAP_LOCK_TIMEOUT = "10s"
+_IDENTIFIER_LIMIT = 63
+
+
+def schema_name(app_schema: str, model_name: str, *, next_generation: bool = False) -> str:
+    """Return the schema that holds a read model's live (or next) table set."""
+    name = f"{app_schema}_{model_name}" + (NEXT_SUFFIX if next_generation else "")
+    if len(name) > _IDENTIFIER_LIMIT:
+        msg = f"schema name {name!r} is longer than PostgreSQL's {_IDENTIFIER_LIMIT} characters"
+        raise ValueError(msg)
+    return name
+
+
+def notification_channel(schema: str) -> str:
+    """Return the channel on which a table set announces each committed position."""
+    return schema
+
+
+class ProjectionError(Exception):
+    """A read model could not be built or kept up to date."""
+
+
+@dataclass
+class Poison:
+    """Where a read model stopped: the event its code failed on (never the event's content)."""
+
+    position: int
+    kind: str
+    aggregate_id: str
+    version: int
+    error: str
+
+
+@dataclass
+class Generation:
+    """One table set of one read model, as this runner sees it."""
+
+    model: ReadModel
+    schema: str
+    next_generation: bool
+    position: int = 0
+    version: int = 0
+    locked: bool = False
+    poison: Poison | None = None
+    exists: bool = True
+
+    @property
+    def name(self) -> str:
+        """The read model's name (with ``(rebuild)`` for a next generation)."""
+        return self.model.name + (" (rebuild)" if self.next_generation else "")
+
+
+class _Stale(Exception):
+    """The tracking row no longer holds the position the runner expected."""
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, index: int, error: BaseException) -> None:
+        super().__init__(index)
+        self.index = index
+        self.error = error
+
+
+@dataclass
+class RunResult:
+    """What one run did."""
+
+    applied: int = 0
+    poisoned: list[str] = field(default_factory=list)
+
+
+class Runner:
+    """Runs a set of read models over one application's event log (see the module docstring).
+
+    ``mode="all"`` runs the live table sets (creating missing ones), resumes interrupted
+    rebuilds and rebuilds read models whose ``version`` changed; ``mode="rebuild"`` builds a
+    fresh next table set for each read model and swaps it in once it has caught up.
+    """
+
+    def __init__(
+        self,
+        app: PgaApplication,
+        models: Sequence[ReadModel],
+        *,
+        mode: Literal["all", "rebuild"] = "all",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        use_locks: bool = True,
+    ) -> None:
+        if batch_size < 1:
+            msg = "the batch size must be at least 1"
+            raise ValueError(msg)
+        names = [model.name for model in models]
+        if len(set(names)) != len(names):
+            msg = "each read model may be run only once"
+            raise ValueError(msg)
+        self.app = app
+        self.models = list(models)
+        self.mode = mode
+        self.batch_size = batch_size
+        self.use_locks = use_locks
+        self.app_schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
+        self.generations: list[Generation] = []
+        self._connection: psycopg.Connection[Any] | None = None
+        self._lock_connection: psycopg.Connection[Any] | None = None
+        self._listen_connection: psycopg.Connection[Any] | None = None
+        self._prepared = False
+
+    # --- connections ---
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        kwargs = dict(self.app.recorder.datastore.pool.kwargs)  # type: ignore[attr-defined]
+        kwargs.pop("row_factory", None)
+        return psycopg.connect(**kwargs, autocommit=True, application_name="pga-projections")
+
+    @property
+    def connection(self) -> psycopg.Connection[Any]:
+        """The connection batches are written on."""
+        if self._connection is None or self._connection.closed:
+            self._connection = self._connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Close the runner's connections (releasing its advisory locks)."""
+        for connection in (self._connection, self._lock_connection, self._listen_connection):
+            if connection is not None and not connection.closed:
+                connection.close()
+        self._connection = self._lock_connection = self._listen_connection = None
+        for generation in self.generations:
+            generation.locked = False
+
+    def __enter__(self) -> Self:
+        """Use the runner as a context manager that closes its connections."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the runner's connections."""
+        self.close()
+
+    # --- table sets ---
+
+    def prepare(self) -> None:
+        """Create missing table sets and decide which generations this runner keeps up to date."""
+        with self.connection.transaction():
+            # One runner at a time decides and creates (two starting together must not race).
+            self.connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"pga-projections-ddl:{self.app_schema}",),
+            )
+            self.generations = []
+            for model in self.models:
+                self.generations.extend(self._generations_of(model))
+        self._listen()
+        self._prepared = True
+        self.refresh()
+
+    def _generations_of(self, model: ReadModel) -> list[Generation]:
+        live = schema_name(self.app_schema, model.name)
+        following = schema_name(self.app_schema, model.name, next_generation=True)
+        live_version = self._stored_version(live)
+        next_version = self._stored_version(following)
+        if self.mode == "rebuild":
+            generation = Generation(model, following, next_generation=True)
+            if not self._try_lock(generation):
+                msg = f"a rebuild of read model {model.name} is already running"
+                raise ProjectionError(msg)
+            if next_version is not None:
+                _drop_schema(self.connection, following)
+            _create_generation(self.connection, following, model)
+            return [generation]
+        if live_version is None:
+            _create_generation(self.connection, live, model)
+            live_version = model.version
+        generations = []
+        if live_version == model.version:
+            generations.append(Generation(model, live, next_generation=False))
+        elif next_version != model.version:
+            # The stored read model was built by another version: rebuild beside it.
+            _log.info("read model %s: version changed, rebuilding", model.name)
+            if next_version is not None:
+                _drop_schema(self.connection, following)
+            _create_generation(self.connection, following, model)
+            next_version = model.version
+        if next_version is not None and next_version == model.version:
+            generations.append(Generation(model, following, next_generation=True))
+        elif next_version is not None:
+            _drop_schema(self.connection, following)
+        return generations
+
+    def _stored_version(self, schema: str) -> int | None:
+        row = self.connection.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+        if row is None:
+            return None
+        stored = self.connection.execute(
+            sql.SQL("SELECT version FROM {} LIMIT 1").format(sql.Identifier(schema, TRACKING))
+        ).fetchone()
+        return None if stored is None else int(stored[0])
+
+    def refresh(self) -> None:
+        """Re-read every generation's position (another runner or a swap may have moved it)."""
+        for generation in self.generations:
+            row = _tracking_row(self.connection, generation.schema)
+            if row is None:
+                generation.exists = False
+                continue
+            generation.exists = True
+            generation.position, generation.version = row
+
+    # --- locks ---
+
+    def acquire_locks(self) -> None:
+        """Take the advisory lock of every generation this runner does not run yet."""
+        for generation in self.generations:
+            if generation.locked or not generation.exists:
+                continue
+            if self._try_lock(generation):
+                _log.info(
+                    "read model %s: running from position %d", generation.name, generation.position
+                )
+
+    def _try_lock(self, generation: Generation) -> bool:
+        if not self.use_locks:
+            generation.locked = True
+            return True
+        if self._lock_connection is None or self._lock_connection.closed:
+            self._lock_connection = self._connect()
+        row = self._lock_connection.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_lock_key(generation),)
+        ).fetchone()
+        generation.locked = bool(row and row[0])
+        return generation.locked
+
+    def _release(self, generation: Generation) -> None:
+        if self.use_locks and generation.locked and self._lock_connection is not None:
+            self._lock_connection.execute(
+                "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_lock_key(generation),)
+            )
+        generation.locked = False
+
+    # --- reading ---
+
+    def head(self) -> int:
+        """Return the position of the newest stored event (0 for an empty store)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def read(self, after: int, limit: int) -> tuple[list[Envelope], Poison | None]:
+        """Read and decode up to ``limit`` events after ``after``; stop at an undecodable one."""
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        envelopes: list[Envelope] = []
+        to_domain_event = self.app.mapper.to_domain_event
+        for notification in notifications:
+            try:
+                event: PgaEvent = to_domain_event(notification)  # type: ignore[assignment]
+            except Exception as error:  # noqa: BLE001 - any decoding failure poisons the event
+                return envelopes, Poison(
+                    position=notification.id,
+                    kind=notification.topic.rsplit(":", 1)[-1],
+                    aggregate_id=str(notification.originator_id),
+                    version=notification.originator_version,
+                    error=_describe(error),
+                )
+            envelopes.append(Envelope(notification.id, event, metadata_of(event)))
+        return envelopes, None
+
+    # --- processing ---
+
+    def step(self) -> int:
+        """Process one batch for every group of generations at the same position."""
+        active = [
+            generation
+            for generation in self.generations
+            if generation.locked and generation.exists and generation.poison is None
+        ]
+        groups: dict[int, list[Generation]] = {}
+        for generation in active:
+            groups.setdefault(generation.position, []).append(generation)
+        applied = 0
+        head = self.head()
+        for position in sorted(groups, reverse=True):
+            if position >= head:
+                continue
+            envelopes, poison = self.read(position, self.batch_size)
+            for generation in groups[position]:
+                if envelopes:
+                    applied += self.apply(generation, envelopes)
+                if poison is not None and generation.position == (
+                    envelopes[-1].position if envelopes else position
+                ):
+                    self._poisoned(generation, poison)
+        return applied
+
+    def apply(self, generation: Generation, envelopes: Sequence[Envelope]) -> int:
+        """Apply a batch to one generation in one transaction; isolate a poison event."""
+        model = generation.model
+        try:
+            self._commit(generation, envelopes)
+        except (_Stale, psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+            # Another runner moved on, a rebuild swapped the table set, or it was dropped.
+            model.reset()
+            self.refresh()
+            if not generation.exists:
+                self._prepared = False
+            return 0
+        except _HandlerFailed as failure:
+            model.reset()
+            before = generation.position
+            applied = self.apply(generation, envelopes[: failure.index]) if failure.index else 0
+            reached = envelopes[failure.index - 1].position if failure.index else before
+            if generation.poison is None and generation.position == reached:
+                self._poisoned(generation, _poison_of(envelopes[failure.index], failure.error))
+            return applied
+        except psycopg.OperationalError:
+            model.reset()
+            raise  # a lost connection, a deadlock or a lock time-out: not the event's fault
+        except Exception as error:  # noqa: BLE001 - the read model's own SQL failed
+            model.reset()
+            if len(envelopes) == 1:
+                self._poisoned(generation, _poison_of(envelopes[0], error))
+                return 0
+            # Find the event: apply one at a time until the failing one.
+            applied = 0
+            for envelope in envelopes:
+                applied += self.apply(generation, [envelope])
+                if generation.poison is not None or generation.position < envelope.position:
+                    break
+            return applied
+        return len(envelopes)
+
+    def _commit(self, generation: Generation, envelopes: Sequence[Envelope]) -> None:
+        model = generation.model
+        connection = self.connection
+        last = envelopes[-1].position
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("SELECT position, version FROM {} FOR UPDATE").format(
+                    sql.Identifier(generation.schema, TRACKING)
+                )
+            )
+            row = cursor.fetchone()
+            if row is None or row[0] != generation.position or row[1] != model.version:
+                raise _Stale
+            batch = Batch(cursor, generation.schema)
+            model.load(batch, envelopes)
+            handle = model.handle
+            for index, envelope in enumerate(envelopes):
+                try:
+                    handle(envelope)
+                except Exception as error:
+                    raise _HandlerFailed(index, error) from error
+            model.save(batch)
+            cursor.execute(
+                sql.SQL(
+                    "UPDATE {} SET position = %s, updated_at = now(), failed_position = NULL,"
+                    " failed_kind = NULL, failed_aggregate = NULL, failed_version = NULL,"
+                    " error = NULL, failed_at = NULL"
+                ).format(sql.Identifier(generation.schema, TRACKING)),
+                (last,),
+            )
+            cursor.execute(
+                "SELECT pg_notify(%s, %s)", (notification_channel(generation.schema), str(last))
+            )
+        generation.position = last
+
+    def _poisoned(self, generation: Generation, poison: Poison) -> None:
+        generation.poison = poison
+        _log.error(
+            "read model %s stopped at position %d (%s, aggregate %s, version %d): %s;"
+            " the other read models go on, a restart retries",
+            generation.name,
+            poison.position,
+            poison.kind,
+            poison.aggregate_id,
+            poison.version,
+            poison.error,
+        )
+        with self.connection.transaction():
+            self.connection.execute(
+                sql.SQL(
+                    "UPDATE {} SET failed_position = %s, failed_kind = %s, failed_aggregate = %s,"
+                    " failed_version = %s, error = %s, failed_at = now()"
+                ).format(sql.Identifier(generation.schema, TRACKING)),
+                (poison.position, poison.kind, poison.aggregate_id, poison.version, poison.error),
+            )
+
+    # --- swapping a rebuilt table set in ---
+
+    def swap_ready(self) -> list[Generation]:
+        """Swap in every next generation that has caught up; return the swapped ones."""
+        swapped = []
+        head = self.head()
+        for generation in list(self.generations):
+            if not (generation.next_generation and generation.locked and generation.exists):
+                continue
+            if generation.poison is not None or generation.position < head:
+                continue
+            live = schema_name(self.app_schema, generation.model.name)
+            if not self._swap(generation, live):
+                continue
+            swapped.append(generation)
+            self._release(generation)
+            self.generations = [
+                each
+                for each in self.generations
+                if each is not generation and each.model is not generation.model
+            ]
+            if self.mode == "all":
+                self.generations.append(Generation(generation.model, live, next_generation=False))
+                self.refresh()
+            _log.info("read model %s: rebuilt and swapped in", generation.model.name)
+        return swapped
+
+    def _swap(self, generation: Generation, live: str) -> bool:
+        connection = self.connection
+        old = f"{live}__old"
+        try:
+            with connection.transaction():
+                connection.execute(f"SET LOCAL lock_timeout = '{_SWAP_LOCK_TIMEOUT}'")
+                if _tracking_row(connection, live) is not None:
+                    # Wait for the live table set's current batch; block its next one.
+                    connection.execute(
+                        sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                            sql.Identifier(live, TRACKING)
+                        )
+                    )
+                    connection.execute(
+                        sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                            sql.Identifier(live), sql.Identifier(old)
+                        )
+                    )
+                connection.execute(
+                    sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                        sql.Identifier(generation.schema), sql.Identifier(live)
+                    )
+                )
+                connection.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(old))
+                )
+        except psycopg.errors.LockNotAvailable:
+            _log.warning("read model %s: swap waited too long; retrying", generation.model.name)
+            return False
+        return True
+
+    # --- the loop ---
+
+    def caught_up(self) -> bool:
+        """Tell whether every generation in scope has processed the whole log (or failed)."""
+        self.refresh()
+        head = self.head()
+        return all(
+            generation.poison is not None or (generation.exists and generation.position >= head)
+            for generation in self.generations
+        )
+
+    def run(
+        self,
+        *,
+        stop: threading.Event | None = None,
+        until_caught_up: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> RunResult:
+        """Keep the read models up to date until ``stop`` is set (or, optionally, caught up)."""
+        stop = stop or threading.Event()
+        result = RunResult()
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                if not self._prepared:
+                    self.prepare()
+                self.acquire_locks()
+                applied = self.step()
+                self.swap_ready()
+                result.applied += applied
+                backoff = 0.5
+                if applied:
+                    if on_progress is not None:
+                        on_progress(result.applied)
+                    continue
+                if self.mode == "rebuild" and not any(
+                    generation.next_generation for generation in self.generations
+                ):
+                    break
+                if until_caught_up and self.caught_up():
+                    break
+                self._wait_for_events(stop)
+                self.refresh()
+            except psycopg.OperationalError as error:
+                _log.warning(
+                    "projection runner: database unavailable (%s); retrying in %.1f s",
+                    type(error).__name__,
+                    backoff,
+                )
+                self.close()
+                self._prepared = False
+                stop.wait(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+        result.poisoned = [g.name for g in self.generations if g.poison is not None]
+        return result
+
+    def _wait_for_events(self, stop: threading.Event) -> None:
+        """Sleep until the event store announces new events (or a second has passed)."""
+        listener = self._listen()
+        if stop.is_set():
+            return
+        for _ in listener.notifies(timeout=_IDLE_WAIT_SECONDS, stop_after=1):
+            break
+
+    def _listen(self) -> psycopg.Connection[Any]:
+        """Return the connection that LISTENs on the event store's channel."""
+        if self._listen_connection is None or self._listen_connection.closed:
+            self._listen_connection = self._connect()
+            channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
+            self._listen_connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        return self._listen_connection
+
+
+def catch_up(
+    app: PgaApplication, models: Iterable[ReadModel], *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
+    """Bring the given read models up to the current head in this process; return events applied.
+
+    Raises ``ProjectionError`` naming the read models that stopped at a poison event.
+    """
+    with Runner(app, list(models), batch_size=batch_size) as runner:
+        result = runner.run(until_caught_up=True)
+    if result.poisoned:
+        msg = f"read models stopped at a poison event: {', '.join(result.poisoned)}"
+        raise ProjectionError(msg)
+    return result.applied
+
+
+def _lock_key(generation: Generation) -> str:
+    return f"pga-projection:{generation.schema}"
+
+
+def _tracking_row(connection: psycopg.Connection[Any], schema: str) -> tuple[int, int] | None:
+    exists = connection.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s",
+        (schema, TRACKING),
+    ).fetchone()
+    if exists is None:
+        return None
+    row = connection.execute(
+        sql.SQL("SELECT position, version FROM {}").format(sql.Identifier(schema, TRACKING))
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def _create_generation(connection: psycopg.Connection[Any], schema: str, model: ReadModel) -> None:
+    connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    connection.execute(
+        sql.SQL(
+            "CREATE TABLE {} ("
+            " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
+            " read_model text NOT NULL,"
+            " version integer NOT NULL,"
+            " position bigint NOT NULL,"
+            " created_at timestamptz NOT NULL DEFAULT now(),"
+            " updated_at timestamptz NOT NULL DEFAULT now(),"
+            " failed_position bigint, failed_kind text, failed_aggregate text,"
+            " failed_version bigint, error text, failed_at timestamptz)"
+        ).format(sql.Identifier(schema, TRACKING))
+    )
+    for table in model.tables:
+        for statement in table.statements(schema):
+            connection.execute(statement)
+    connection.execute(
+        sql.SQL("INSERT INTO {} (read_model, version, position) VALUES (%s, %s, 0)").format(
+            sql.Identifier(schema, TRACKING)
+        ),
+        (model.name, model.version),
+    )
+
+
+def _drop_schema(connection: psycopg.Connection[Any], schema: str) -> None:
+    connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _poison_of(envelope: Envelope, error: BaseException) -> Poison:
+    return Poison(
+        position=envelope.position,
+        kind=type(envelope.event).__name__,
+        aggregate_id=str(envelope.aggregate_id),
+        version=envelope.version,
+        error=_describe(error),
+    )
+
+
+def _describe(error: BaseException) -> str:
+    """Name an error by its type and where it was raised: never its message (it may quote data)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = ""
+    if frames:
+        frame = frames[-1]
+        where = f" at {os.path.basename(frame.filename)}:{frame.lineno}"  # noqa: PTH119
+    return f"{type(error).__name__}{where}"
