@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Benchmarks make bench runs, in order (e.g. make bench BENCH=projections runs one of them).
+BENCH ?= core projections
 
 .PHONY: run test lint bench format clean
 
@@ -21,7 +23,7 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m benchmarks.core
+	for benchmark in $(BENCH); do $(BIN)/python -m benchmarks.$$benchmark || exit 1; done
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
 from psycopg import sql
@@ -32,7 +34,6 @@ from psycopg import sql
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Sequence
     from datetime import datetime
-    from uuid import UUID
 
     import psycopg
 
@@ -211,25 +212,29 @@ class Rows(Generic[R]):
             raise TypeError(msg)
         self.table = table
         self.row_type = row_type
-        self._key_index = tuple(table.column_names.index(name) for name in table.key)
+        # A C-level getter: one call per row, a tuple for a composite key, a value for one column.
+        self._key_getter = attrgetter(*table.key)
+        self._composite = len(table.key) > 1
         self._rows: dict[tuple[Any, ...], R] = {}
         self._stored: set[tuple[Any, ...]] = set()
-        self._dirty: set[tuple[Any, ...]] = set()
+        # Changed keys in the order they were first changed (a dict: an ordered set).
+        self._dirty: dict[tuple[Any, ...], None] = {}
         self._removed: set[tuple[Any, ...]] = set()
 
     def key_of(self, row: R) -> tuple[Any, ...]:
         """Return the primary key of ``row``."""
-        values = msgspec.structs.astuple(row)
-        return tuple(values[index] for index in self._key_index)
+        key = self._key_getter(row)
+        return key if self._composite else (key,)
 
     def load(self, batch: Batch, column: str, values: Collection[Any]) -> None:
         """Fetch the stored rows whose ``column`` is one of ``values`` (skipping loaded ones)."""
+        rows, stored, row_type, key_of = self._rows, self._stored, self.row_type, self.key_of
         for values_row in batch.fetch(self.table, column, values):
-            row = self.row_type(*values_row)
-            key = self.key_of(row)
-            if key not in self._stored and key not in self._rows:
-                self._rows[key] = row
-                self._stored.add(key)
+            row = row_type(*values_row)
+            key = key_of(row)
+            if key not in stored and key not in rows:
+                rows[key] = row
+                stored.add(key)
 
     def get(self, *key: Any) -> R | None:  # noqa: ANN401 - key column values
         """Return the row with this key, if it exists (stored or put in this batch)."""
@@ -237,10 +242,14 @@ class Rows(Generic[R]):
 
     def put(self, row: R) -> None:
         """Add or replace a row."""
-        key = self.key_of(row)
+        # The hot path of every handler: the key inline, and no set work that is not needed.
+        key = self._key_getter(row)
+        if not self._composite:
+            key = (key,)
         self._rows[key] = row
-        self._dirty.add(key)
-        self._removed.discard(key)
+        self._dirty[key] = None
+        if self._removed:
+            self._removed.discard(key)
 
     def touch(self, row: R) -> None:
         """Mark a row obtained with ``get`` and changed in place as changed."""
@@ -249,7 +258,7 @@ class Rows(Generic[R]):
     def remove(self, *key: Any) -> None:  # noqa: ANN401 - key column values
         """Delete the row with this key (if it exists)."""
         if self._rows.pop(key, None) is not None:
-            self._dirty.discard(key)
+            self._dirty.pop(key, None)
             if key in self._stored:
                 self._removed.add(key)
 
@@ -259,18 +268,22 @@ class Rows(Generic[R]):
 
     def save(self, batch: Batch) -> None:
         """Write the batch's changes and forget every row."""
-        new = [key for key in self._dirty if key not in self._stored]
-        changed = [key for key in self._dirty if key in self._stored]
-        batch.delete(self.table, [list(key) for key in sorted(self._removed, key=_sortable)])
+        rows, stored = self._rows, self._stored
+        new: list[tuple[Any, ...]]
+        changed: list[tuple[Any, ...]] = []
+        if stored:
+            new = []
+            for key in self._dirty:
+                (changed if key in stored else new).append(key)
+        else:
+            new = list(self._dirty)  # nothing was loaded: every changed row is new
+        astuple = msgspec.structs.astuple
+        if self._removed:
+            batch.delete(self.table, [list(key) for key in _in_key_order(self._removed)])
         if new:
-            batch.insert(
-                self.table,
-                (msgspec.structs.astuple(self._rows[key]) for key in sorted(new, key=_sortable)),
-            )
-        batch.upsert(
-            self.table,
-            [msgspec.structs.astuple(self._rows[key]) for key in sorted(changed, key=_sortable)],
-        )
+            batch.insert(self.table, [astuple(rows[key]) for key in _in_key_order(new)])
+        if changed:
+            batch.upsert(self.table, [astuple(rows[key]) for key in _in_key_order(changed)])
         self.clear()
 
     def clear(self) -> None:
@@ -281,8 +294,24 @@ class Rows(Generic[R]):
         self._removed.clear()
 
 
+def _in_key_order(keys: Collection[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Return ``keys`` sorted (UUIDs by value): rows are written in one stable order.
+
+    Writing in key order keeps lock order stable between concurrent writers of one table.
+    Comparing a UUID's integer is much cheaper than its string (and orders UUIDs alike); a key
+    whose parts do not compare (mixed types) falls back to ordering by their strings.
+    """
+    try:
+        return sorted(keys, key=_comparable)
+    except TypeError:
+        return sorted(keys, key=_sortable)
+
+
+def _comparable(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(part.int if type(part) is UUID else part for part in key)
+
+
 def _sortable(key: tuple[Any, ...]) -> tuple[str, ...]:
-    # Writing in key order keeps lock order stable between concurrent writers of one table.
     return tuple(str(part) for part in key)
 
 
@@ -315,6 +344,10 @@ class ReadModel(ABC):
         """Forget everything held in memory (after a failed batch)."""
 
 
-def aggregate_ids(envelopes: Iterable[Envelope]) -> set[UUID]:
-    """Return the ids of the aggregates a batch's events belong to."""
-    return {envelope.event.originator_id for envelope in envelopes}
+def aggregate_ids(
+    envelopes: Iterable[Envelope], kinds: Collection[type[PgaEvent]] | None = None
+) -> set[UUID]:
+    """Return the ids of the aggregates a batch's events (of ``kinds``, if given) belong to."""
+    if kinds is None:
+        return {envelope.event.originator_id for envelope in envelopes}
+    return {envelope.event.originator_id for envelope in envelopes if type(envelope.event) in kinds}

@@ -6,7 +6,8 @@ the position (notification id) it has processed, the read model's ``version`` th
 and the last poison event, if any. A rebuild builds a second table set in ``<...>__next`` while
 the live one keeps serving, then swaps the two schemas in one transaction.
 
-Batches. The runner reads a page of the log once (the library's ``select_notifications``),
+Batches. The runner reads a page of the log once (the query of the library's
+``select_notifications``, with plain rows in binary format, on the runner's own connection),
 decodes each event once, and hands the page to every read model at that position. Per read
 model, one transaction: lock the tracking row (``FOR UPDATE``) and check it still holds the
 position the runner expects, ``load``/``handle``/``save``, move the position to the page's
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import psycopg
+from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from pga.recording import metadata_of
@@ -156,6 +158,17 @@ class Runner:
         self.batch_size = batch_size
         self.use_locks = use_locks
         self.app_schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
+        events_table: str = app.recorder.events_table_name  # type: ignore[attr-defined]
+        # The library's select_notifications without its dict rows and text-format bytea (it
+        # cost more than the query itself): rendered once, read in binary.
+        self._select_page = (
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
+                " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            )
+            .format(sql.Identifier(self.app_schema, events_table))
+            .as_string()
+        )
         self.generations: list[Generation] = []
         self._connection: psycopg.Connection[Any] | None = None
         self._lock_connection: psycopg.Connection[Any] | None = None
@@ -303,12 +316,19 @@ class Runner:
 
     def read(self, after: int, limit: int) -> tuple[list[Envelope], Poison | None]:
         """Read and decode up to ``limit`` events after ``after``; stop at an undecodable one."""
-        notifications = self.app.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
+        with self.connection.cursor(binary=True) as cursor:
+            cursor.execute(self._select_page, (after, limit), prepare=True)
+            rows = cursor.fetchall()
         envelopes: list[Envelope] = []
         to_domain_event = self.app.mapper.to_domain_event
-        for notification in notifications:
+        for position, originator_id, originator_version, topic, state in rows:
+            notification = Notification(
+                originator_id=originator_id,
+                originator_version=originator_version,
+                topic=topic,
+                state=state,
+                id=position,
+            )
             try:
                 event: PgaEvent = to_domain_event(notification)  # type: ignore[assignment]
             except Exception as error:  # noqa: BLE001 - any decoding failure poisons the event
@@ -536,9 +556,10 @@ class Runner:
                         on_progress(result.applied)
                     continue
                 if self.mode == "rebuild" and not any(
-                    generation.next_generation for generation in self.generations
+                    generation.next_generation and generation.poison is None
+                    for generation in self.generations
                 ):
-                    break
+                    break  # every rebuild was swapped in, or stopped at a poison event
                 if until_caught_up and self.caught_up():
                     break
                 self._wait_for_events(stop)

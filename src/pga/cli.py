@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -33,7 +34,7 @@ from pga.store.database import (
 from pga.store.embedded import EmbeddedServerError, stop_embedded
 from projections import read_models, select_read_models
 from projections.control import ReadModelStatus, ReadModelUnavailable, digest, rebuild, status
-from projections.runner import DEFAULT_BATCH_SIZE, ProjectionError, Runner
+from projections.runner import ProjectionError, Runner
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -161,7 +162,11 @@ def _add_projection_commands(
         help="exit once every read model has processed every stored event",
     )
     project.add_argument(
-        "--batch-size", type=_positive, default=None, metavar="N", help="events per batch"
+        "--batch-size",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="events per batch (default PGA_PROJECTION_BATCH_SIZE)",
     )
     project.set_defaults(command=_project)
     projections = subparsers.add_parser("projections", help="inspect and rebuild read models")
@@ -245,8 +250,9 @@ def _summary(_arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _project(arguments: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
-    batch_size = arguments.batch_size or DEFAULT_BATCH_SIZE
+    batch_size = arguments.batch_size or settings.projection_batch_size
     with _stopping_on_signals(stop), open_application(settings) as app:
+        _freeze_start_up_objects()
         started = time.perf_counter()
         reporter = _ProgressReporter("pga project")
         with Runner(app, read_models(), batch_size=batch_size) as runner:
@@ -278,12 +284,13 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
     if models is None:
         return EXIT_USAGE
     with open_application(settings) as app:
+        _freeze_start_up_objects()
         started = time.perf_counter()
         try:
             applied = rebuild(
                 app,
                 models,
-                batch_size=arguments.batch_size,
+                batch_size=arguments.batch_size or settings.projection_batch_size,
                 on_progress=_ProgressReporter("pga projections rebuild"),
             )
         except ProjectionError as error:
@@ -323,6 +330,16 @@ def _named_models(names: list[str], *, all_models: bool) -> list[ReadModel] | No
         known = ", ".join(model.name for model in read_models())
         print(f"pga: unknown read model {error.args[0]} (known: {known})", file=sys.stderr)
         return None
+
+
+def _freeze_start_up_objects() -> None:
+    """Keep the garbage collector off the objects of start-up (modules, the application).
+
+    Projecting creates and drops millions of short-lived objects; without this, every full
+    collection walks everything loaded at start-up again (about 15% of a rebuild's time).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class _ProgressReporter:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar, cast, get_args
 
 from pga.domain.catalogue import OFFENCE_CATEGORIES
+from pga.domain.network import NetworkStep
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -22,6 +23,11 @@ SNAPSHOT_INTERVAL = "PGA_SNAPSHOT_INTERVAL"
 DB_POOL_SIZE = "PGA_DB_POOL_SIZE"
 LOG_LEVEL = "PGA_LOG_LEVEL"
 INCLUDED_OFFENCES = "PGA_INCLUDED_OFFENCES"
+PROJECTION_BATCH_SIZE = "PGA_PROJECTION_BATCH_SIZE"
+CASELOAD_TURNS_18_DAYS = "PGA_CASELOAD_TURNS_18_DAYS"
+CASELOAD_INACTIVE_DAYS = "PGA_CASELOAD_INACTIVE_DAYS"
+NETWORK_STEP_DAYS = "PGA_NETWORK_STEP_DAYS"
+FIGURES_MINIMUM_CELL = "PGA_FIGURES_MINIMUM_CELL"
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
 #: At most 40 characters: each read model's schema is named ``<schema>_<read model>__next`` during
@@ -52,6 +58,16 @@ class Settings:
     db_pool_size: int = 5
     log_level: LogLevel = "INFO"
     included_offences: tuple[str, ...] = ()
+    projection_batch_size: int = 5000
+    """Events per read-model transaction while catching up or rebuilding."""
+    caseload_turns_18_days: int = 90
+    """The caseload signals a youth who turns 18 within this many days."""
+    caseload_inactive_days: int = 30
+    """The caseload signals a trajectory without activity for this many days."""
+    network_step_days: Mapping[str, int | None] = field(default_factory=dict)
+    """Due periods per 7-stappenmodel step that replace the defaults (``None``: no due date)."""
+    figures_minimum_cell: int = 5
+    """Management figures suppress counts below this (small-cell protection)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +81,15 @@ class Settings:
             db_pool_size=_read(env, DB_POOL_SIZE, 5, _integer_between(1, 100)),
             log_level=_read(env, LOG_LEVEL, "INFO", _log_level),
             included_offences=_read(env, INCLUDED_OFFENCES, (), _code_list),
+            projection_batch_size=_read(
+                env, PROJECTION_BATCH_SIZE, 5000, _integer_between(1, 100_000)
+            ),
+            caseload_turns_18_days=_read(env, CASELOAD_TURNS_18_DAYS, 90, _integer_between(0, 366)),
+            caseload_inactive_days=_read(
+                env, CASELOAD_INACTIVE_DAYS, 30, _integer_between(1, 3650)
+            ),
+            network_step_days=_read(env, NETWORK_STEP_DAYS, {}, _step_days),
+            figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(1, 100)),
         )
 
 
@@ -144,3 +169,23 @@ def _code_list(raw: str) -> tuple[str, ...]:
         )
         raise ValueError(msg)
     return codes
+
+
+def _step_days(raw: str) -> dict[str, int | None]:
+    """Parse ``stap_1=28,stap_2a=none``: days per step, ``none`` for no due date."""
+    steps = [step.value for step in NetworkStep if step is not NetworkStep.CLOSED]
+    days: dict[str, int | None] = {}
+    parse_days = _integer_between(1, 3650)
+    for item in raw.split(","):
+        step, separator, value = (part.strip() for part in item.partition("="))
+        if not separator or step not in steps:
+            msg = (
+                f"{item.strip()!r} is not STEP=DAYS with a step of the 7-stappenmodel "
+                f"({', '.join(steps)}) and a number of days or 'none'"
+            )
+            raise ValueError(msg)
+        if step in days:
+            msg = f"step {step} is given twice"
+            raise ValueError(msg)
+        days[step] = None if value.lower() == "none" else parse_days(value)
+    return days

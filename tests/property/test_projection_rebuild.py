@@ -54,7 +54,7 @@ def digests(connection: psycopg.Connection[Any], schema: str) -> dict[str, str]:
 
 
 @settings(
-    max_examples=6,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from pga.store.seal import GENESIS_SEAL, event_digest
 
@@ -52,11 +52,21 @@ class SealingRecorder(PostgresApplicationRecorder):
         )
         # Stores created before the column existed get it (it is not part of the seal: it is
         # the wall-clock insert time, which read models use to report their lag in seconds).
+        # Checked in the catalogue first: ALTER TABLE locks the table even when it has nothing
+        # to do, and every application start runs these statements while others may write.
         self.sql_create_statements.append(
             SQL(
-                "ALTER TABLE {schema}.{seals} ADD COLUMN IF NOT EXISTS"
-                " sealed_at timestamptz NOT NULL DEFAULT clock_timestamp()"
-            ).format(schema=schema, seals=seals)
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns"
+                " WHERE table_schema = {schema_name} AND table_name = {seals_name}"
+                " AND column_name = 'sealed_at') THEN"
+                " ALTER TABLE {schema}.{seals} ADD COLUMN IF NOT EXISTS"
+                " sealed_at timestamptz NOT NULL DEFAULT clock_timestamp(); END IF; END $$"
+            ).format(
+                schema=schema,
+                seals=seals,
+                schema_name=Literal(self.datastore.schema),
+                seals_name=Literal(self.seals_table_name),
+            )
         )
         # Each seal hashes the one before it: the newest row, which inside this transaction may be
         # one this statement's predecessor inserted. The event's own digest comes from Python.

@@ -262,6 +262,19 @@ def test_a_new_version_is_rebuilt_beside_the_old_one_and_swapped_in(
     assert_exactly_once(connection, schema, 6)
 
 
+def test_a_rebuild_stopped_by_a_poison_event_fails_and_leaves_the_live_set_serving(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    handles = record_events(app, trajectories=2)
+    catch_up(app, [Fragile(poison_position=-1)])
+    live = digest(connection, schema, Fragile(-1))
+    with pytest.raises(ProjectionError, match="fragile"):
+        rebuild(app, [Fragile(handles[0].position)], batch_size=2)
+    assert digest(connection, schema, Fragile(-1)) == live
+    (result,) = status(connection, schema, [Fragile(-1)])
+    assert result.rebuild_position == handles[0].position - 1
+
+
 def test_a_rebuild_refuses_to_run_twice_at_once(app: PgaApplication) -> None:
     record_events(app, trajectories=1, arrests=0)
     with Runner(app, [Tally()], mode="rebuild") as first:

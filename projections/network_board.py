@@ -1,0 +1,647 @@
+"""The network board: every youth network with its step, time in step and what it holds.
+
+One row per youth network (``networks``) with what the procesregisseur's board shows: working
+name, area, procesregisseur, when it opened, the current step and the day it was entered, when it
+closed, and counters of its current name list, partners, shared signals and back-steps. The plan's
+actions are kept one row each (``actions``) because an action is dropped when the member it is
+about leaves the name list (``MemberRemoved``, a back-step before 2B, closing), exactly as the
+aggregate drops it; the open, completed and overdue action counts are aggregated at query time.
+
+Nothing stored depends on "today": the time a network has spent in its step, the step's due date
+(the day the step began plus the configured ``StepDeadlines`` period) and whether it is overdue are
+computed by the query functions from the ``today`` and ``deadlines`` they are given.
+
+Privacy: the board holds no person-level content. Member ids appear only in ``actions.member_id``
+(to drop a person-level action with its member); names, findings and other free text are never
+stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+import msgspec
+from psycopg import sql
+
+from pga.domain.network import (
+    PERSON_LEVEL_STEPS,
+    ActionCompleted,
+    ActionPlanned,
+    MemberPlaced,
+    MemberRemoved,
+    NetworkFileClosed,
+    NetworkOpened,
+    NetworkPartnerJoined,
+    NetworkPartnerLeft,
+    NetworkStep,
+    ProcesregisseurAssigned,
+    SignalShared,
+    StepAdvanced,
+    SteppedBack,
+)
+from projections.base import Batch, Envelope, ReadModel, Rows, Table, aggregate_ids
+from projections.paging import DEFAULT_PAGE_SIZE, limit_offset
+from projections.runner import schema_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import psycopg
+
+    from pga.domain.common import PgaEvent
+
+N = NetworkStep
+
+#: The board's columns, left to right: the steps in the order of the 7-stappenmodel, each side
+#: state beside the step it branches from, and the closed files last (shown on request).
+STEP_ORDER: tuple[NetworkStep, ...] = (
+    N.SIGNALS,
+    N.ASSESSMENT,
+    N.LIGHT_APPROACH,
+    N.NAME_LIST,
+    N.INTERPRETATION,
+    N.ADVICE,
+    N.NOT_PRIORITISED,
+    N.PLAN,
+    N.EXECUTION,
+    N.SCALE_DOWN,
+    N.CLOSED,
+)
+
+
+class StepDeadlines(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How many days a network may spend in each step before it is overdue (configuration).
+
+    The sources name no fixed terms per step (domain research §1.3, §7), so these defaults are a
+    starting point for the municipality to set: the due date of a step is the day the network
+    entered it plus its period; ``None`` means the step has no due date. A closed file has none.
+    """
+
+    stap_1: int | None = 28
+    """Signals shared: decide within four weeks whether to assess the group behaviour."""
+    stap_2a: int | None = 21
+    """Assessment (2A): a few weeks to judge whether the behaviour is problematic."""
+    stap_2a_licht: int | None = 91
+    """Light approach: review the light measures after about three months."""
+    stap_2b: int | None = 42
+    """Name list and groepsscan (2B): six weeks for the list, the scan and the police advice."""
+    stap_3: int | None = 42
+    """Groepsduiding and concept plan: six weeks."""
+    stap_4: int | None = 28
+    """Advice and prioritisation: about one round of the local triangle."""
+    niet_geprioriteerd: int | None = 182
+    """Not prioritised (regular approach, monitoring): re-assess after six months."""
+    stap_5: int | None = 42
+    """Integral plan of approach: six weeks to adopt it."""
+    stap_6: int | None = 182
+    """Execution and monitoring: consider scaling down after six months."""
+    stap_7: int | None = 56
+    """Scale down and evaluate: eight weeks to evaluate and close."""
+
+    def __post_init__(self) -> None:
+        """Refuse a period that is not a whole number of days of at least one."""
+        for field in self.__struct_fields__:
+            days = getattr(self, field)
+            if days is None:
+                continue
+            if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+                msg = f"deadline for {field} must be a whole number of days of at least 1 or None"
+                raise ValueError(msg)
+
+    def days_for(self, step: NetworkStep) -> int | None:
+        """Return the due period of ``step`` in days (``None``: no due date)."""
+        if step == N.CLOSED:
+            return None
+        days: int | None = getattr(self, step.value)
+        return days
+
+
+#: The default due periods (see ``StepDeadlines``).
+DEFAULT_DEADLINES = StepDeadlines()
+
+
+# --- stored rows ---
+
+
+class NetworkRecord(msgspec.Struct):
+    """One network as stored (the ``networks`` table)."""
+
+    network_id: UUID
+    working_name: str
+    area: str
+    historical_label: str | None
+    procesregisseur: str
+    procesregisseur_organisation: str
+    opened_on: date
+    step: str
+    step_since: date
+    closed_on: date | None
+    members: int
+    partners: int
+    signals: int
+    back_steps: int
+
+
+class ActionRecord(msgspec.Struct):
+    """One action of a network's plan as stored (the ``actions`` table)."""
+
+    network_id: UUID
+    action_id: UUID
+    member_id: UUID | None
+    due_on: date
+    completed_on: date | None
+
+
+NETWORKS = Table(
+    name="networks",
+    columns=(
+        ("network_id", "uuid NOT NULL"),
+        ("working_name", "text NOT NULL"),
+        ("area", "text NOT NULL"),
+        ("historical_label", "text"),
+        ("procesregisseur", "text NOT NULL"),
+        ("procesregisseur_organisation", "text NOT NULL"),
+        ("opened_on", "date NOT NULL"),
+        ("step", "text NOT NULL"),
+        ("step_since", "date NOT NULL"),
+        ("closed_on", "date"),
+        ("members", "integer NOT NULL"),
+        ("partners", "integer NOT NULL"),
+        ("signals", "integer NOT NULL"),
+        ("back_steps", "integer NOT NULL"),
+    ),
+    key=("network_id",),
+    indexes=(("step", "step_since"), ("working_name",)),
+)
+
+ACTIONS = Table(
+    name="actions",
+    columns=(
+        ("network_id", "uuid NOT NULL"),
+        ("action_id", "uuid NOT NULL"),
+        ("member_id", "uuid"),
+        ("due_on", "date NOT NULL"),
+        ("completed_on", "date"),
+    ),
+    key=("network_id", "action_id"),
+)
+
+#: Network events whose handler changes a network row that may already be stored.
+_CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
+    {
+        ProcesregisseurAssigned,
+        NetworkPartnerJoined,
+        NetworkPartnerLeft,
+        SignalShared,
+        MemberPlaced,
+        MemberRemoved,
+        StepAdvanced,
+        SteppedBack,
+        NetworkFileClosed,
+    }
+)
+#: Network events whose handler changes or drops stored actions.
+_CHANGES_ACTIONS: frozenset[type[PgaEvent]] = frozenset(
+    {ActionCompleted, MemberRemoved, SteppedBack, NetworkFileClosed}
+)
+
+
+class NetworkBoard(ReadModel):
+    """Per youth network: step, step start, closing, and counts (see the module docstring)."""
+
+    name: ClassVar[str] = "network_board"
+    version: ClassVar[int] = 1
+    tables: ClassVar[tuple[Table, ...]] = (NETWORKS, ACTIONS)
+
+    def __init__(self) -> None:
+        self.networks = Rows(NETWORKS, NetworkRecord)
+        self.actions = Rows(ACTIONS, ActionRecord)
+        self._handlers: dict[type[PgaEvent], Callable[[Any], None]] = {
+            NetworkOpened: self._opened,
+            ProcesregisseurAssigned: self._procesregisseur_assigned,
+            NetworkPartnerJoined: self._partner_joined,
+            NetworkPartnerLeft: self._partner_left,
+            SignalShared: self._signal_shared,
+            MemberPlaced: self._member_placed,
+            MemberRemoved: self._member_removed,
+            ActionPlanned: self._action_planned,
+            ActionCompleted: self._action_completed,
+            StepAdvanced: self._step_advanced,
+            SteppedBack: self._stepped_back,
+            NetworkFileClosed: self._file_closed,
+        }
+
+    # --- the batch ---
+
+    def load(self, batch: Batch, envelopes: Sequence[Envelope]) -> None:
+        """Fetch the stored rows of the networks whose events change them."""
+        self.networks.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_NETWORK))
+        self.actions.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_ACTIONS))
+
+    def handle(self, envelope: Envelope) -> None:
+        """Apply one event (trajectory events and network events the board ignores: nothing)."""
+        handler = self._handlers.get(type(envelope.event))
+        if handler is not None:
+            handler(envelope.event)
+
+    def save(self, batch: Batch) -> None:
+        """Write the changed rows."""
+        self.networks.save(batch)
+        self.actions.save(batch)
+
+    def reset(self) -> None:
+        """Forget the batch."""
+        self.networks.clear()
+        self.actions.clear()
+
+    # --- handlers ---
+
+    def _network(self, network_id: UUID) -> NetworkRecord:
+        row = self.networks.get(network_id)
+        if row is None:
+            msg = f"network {network_id} has no row: its NetworkOpened was not applied"
+            raise LookupError(msg)
+        return row
+
+    def _opened(self, event: NetworkOpened) -> None:
+        self.networks.put(
+            NetworkRecord(
+                network_id=event.originator_id,
+                working_name=event.working_name,
+                area=event.area,
+                historical_label=event.historical_label,
+                procesregisseur=event.procesregisseur,
+                procesregisseur_organisation=event.procesregisseur_organisation,
+                opened_on=event.opened_on,
+                step=N.SIGNALS.value,
+                step_since=event.opened_on,
+                closed_on=None,
+                members=0,
+                partners=0,
+                signals=0,
+                back_steps=0,
+            )
+        )
+
+    def _procesregisseur_assigned(self, event: ProcesregisseurAssigned) -> None:
+        row = self._network(event.originator_id)
+        row.procesregisseur = event.procesregisseur
+        row.procesregisseur_organisation = event.organisation
+        self.networks.touch(row)
+
+    def _partner_joined(self, event: NetworkPartnerJoined) -> None:
+        row = self._network(event.originator_id)
+        row.partners += 1
+        self.networks.touch(row)
+
+    def _partner_left(self, event: NetworkPartnerLeft) -> None:
+        row = self._network(event.originator_id)
+        row.partners -= 1
+        self.networks.touch(row)
+
+    def _signal_shared(self, event: SignalShared) -> None:
+        row = self._network(event.originator_id)
+        row.signals += 1
+        self.networks.touch(row)
+
+    def _member_placed(self, event: MemberPlaced) -> None:
+        row = self._network(event.originator_id)
+        row.members += 1
+        self.networks.touch(row)
+
+    def _member_removed(self, event: MemberRemoved) -> None:
+        row = self._network(event.originator_id)
+        row.members -= 1
+        self.networks.touch(row)
+        self._drop_person_actions(event.originator_id, event.member_id)
+
+    def _action_planned(self, event: ActionPlanned) -> None:
+        # New by construction: an action id is planned once per network.
+        self.actions.put(
+            ActionRecord(
+                network_id=event.originator_id,
+                action_id=event.action_id,
+                member_id=event.member_id,
+                due_on=event.due_on,
+                completed_on=None,
+            )
+        )
+
+    def _action_completed(self, event: ActionCompleted) -> None:
+        action = self.actions.get(event.originator_id, event.action_id)
+        if action is None:
+            msg = f"action {event.action_id} of network {event.originator_id} has no row"
+            raise LookupError(msg)
+        action.completed_on = event.completed_on
+        self.actions.touch(action)
+
+    def _step_advanced(self, event: StepAdvanced) -> None:
+        row = self._network(event.originator_id)
+        row.step = event.to_step.value
+        row.step_since = event.on
+        self.networks.touch(row)
+
+    def _stepped_back(self, event: SteppedBack) -> None:
+        row = self._network(event.originator_id)
+        row.step = event.to_step.value
+        row.step_since = event.on
+        row.back_steps += 1
+        if event.to_step not in PERSON_LEVEL_STEPS:
+            row.members = 0
+            self._drop_person_actions(event.originator_id)
+        self.networks.touch(row)
+
+    def _file_closed(self, event: NetworkFileClosed) -> None:
+        row = self._network(event.originator_id)
+        row.step = N.CLOSED.value
+        row.step_since = event.on
+        row.closed_on = event.on
+        row.members = 0
+        self.networks.touch(row)
+        self._drop_person_actions(event.originator_id)
+
+    def _drop_person_actions(self, network_id: UUID, member_id: UUID | None = None) -> None:
+        """Drop the person-level actions about ``member_id`` (``None``: about any member)."""
+        dropped = [
+            action.action_id
+            for action in self.actions.where("network_id", network_id)
+            if action.member_id is not None and (member_id is None or action.member_id == member_id)
+        ]
+        for action_id in dropped:
+            self.actions.remove(network_id, action_id)
+
+
+# --- queries ---
+
+
+class NetworkRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One network on the board, with what is relative to the query's ``today``."""
+
+    network_id: UUID
+    working_name: str
+    area: str
+    historical_label: str | None
+    procesregisseur: str
+    procesregisseur_organisation: str
+    opened_on: date
+    step: NetworkStep
+    step_since: date
+    closed_on: date | None
+    members: int
+    """People on the current name list."""
+    partners: int
+    signals: int
+    back_steps: int
+    open_actions: int
+    completed_actions: int
+    overdue_actions: int
+    """Open actions whose due date is before ``today``."""
+    days_in_step: int
+    """Days from ``step_since`` to ``today`` (negative if ``today`` is before the step began)."""
+    due_on: date | None
+    """``step_since`` plus the step's period (``None``: the step has no due date)."""
+    overdue: bool
+    """``today`` is after ``due_on``."""
+    days_overdue: int
+    """Days from ``due_on`` to ``today`` when overdue, else 0."""
+
+
+class BoardColumn(msgspec.Struct, frozen=True, kw_only=True):
+    """One step's column: its networks, longest in the step first."""
+
+    step: NetworkStep
+    networks: list[NetworkRow]
+    overdue: int
+
+
+class Board(msgspec.Struct, frozen=True, kw_only=True):
+    """The board on ``today``: one column per step in the model's order, empty ones included."""
+
+    today: date
+    columns: list[BoardColumn]
+    total: int
+    overdue: int
+
+
+class NetworkPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of the network list, and how many networks match in all."""
+
+    items: list[NetworkRow]
+    total: int
+    page: int
+    page_size: int
+
+
+_SELECT = """
+SELECT n.network_id, n.working_name, n.area, n.historical_label, n.procesregisseur,
+       n.procesregisseur_organisation, n.opened_on, n.step, n.step_since, n.closed_on,
+       n.members, n.partners, n.signals, n.back_steps,
+       a.open_actions, a.completed_actions, a.overdue_actions
+FROM {networks} AS n
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE completed_on IS NULL) AS open_actions,
+           count(*) FILTER (WHERE completed_on IS NOT NULL) AS completed_actions,
+           count(*) FILTER (WHERE completed_on IS NULL AND due_on < %(today)s) AS overdue_actions
+    FROM {actions} AS x
+    WHERE x.network_id = n.network_id
+) AS a
+WHERE {where}
+"""
+
+
+def board(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    *,
+    today: date,
+    deadlines: StepDeadlines = DEFAULT_DEADLINES,
+    include_closed: bool = False,
+) -> Board:
+    """Return every network grouped by step, in the model's step order.
+
+    Every step is a column even when empty; the closed files (``gesloten``) form the last column
+    only with ``include_closed``. Within a column the network longest in its step comes first.
+    """
+    where = sql.SQL("TRUE") if include_closed else sql.SQL("n.step <> %(closed)s")
+    rows = _select(
+        connection,
+        app_schema,
+        where,
+        sql.SQL("n.step_since, n.working_name, n.network_id"),
+        {"today": _today(today), "closed": N.CLOSED.value},
+    )
+    by_step: dict[NetworkStep, list[NetworkRow]] = {
+        step: [] for step in STEP_ORDER if include_closed or step != N.CLOSED
+    }
+    for row in rows:
+        item = _network_row(row, today, deadlines)
+        by_step[item.step].append(item)
+    columns = [
+        BoardColumn(
+            step=step,
+            networks=items,
+            overdue=sum(item.overdue for item in items),
+        )
+        for step, items in by_step.items()
+    ]
+    return Board(
+        today=today,
+        columns=columns,
+        total=sum(len(column.networks) for column in columns),
+        overdue=sum(column.overdue for column in columns),
+    )
+
+
+def list_networks(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    *,
+    today: date,
+    deadlines: StepDeadlines = DEFAULT_DEADLINES,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    step: NetworkStep | str | None = None,
+    include_closed: bool = False,
+) -> NetworkPage:
+    """Return one page of networks by working name, optionally of one step only.
+
+    ``page`` counts from 1. Closed files are listed with ``include_closed``, or when ``step`` is
+    ``gesloten``.
+    """
+    paging = limit_offset(page, page_size)
+    params: dict[str, Any] = {"today": _today(today), "closed": N.CLOSED.value}
+    conditions = []
+    if step is not None:
+        conditions.append(sql.SQL("n.step = %(step)s"))
+        params["step"] = _step(step).value
+    elif not include_closed:
+        conditions.append(sql.SQL("n.step <> %(closed)s"))
+    where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
+    total_row = connection.execute(
+        sql.SQL("SELECT count(*) FROM {networks} AS n WHERE {where}").format(
+            networks=_table(app_schema, NETWORKS), where=where
+        ),
+        params,
+    ).fetchone()
+    total = int(total_row[0]) if total_row else 0
+    params |= paging
+    rows = _select(
+        connection,
+        app_schema,
+        where,
+        sql.SQL("n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"),
+        params,
+    )
+    return NetworkPage(
+        items=[_network_row(row, today, deadlines) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def get_network_row(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    network_id: UUID,
+    *,
+    today: date,
+    deadlines: StepDeadlines = DEFAULT_DEADLINES,
+) -> NetworkRow | None:
+    """Return one network's board row (closed or not), or ``None`` if there is no such network."""
+    rows = _select(
+        connection,
+        app_schema,
+        sql.SQL("n.network_id = %(network_id)s"),
+        sql.SQL("n.network_id"),
+        {"today": _today(today), "network_id": network_id},
+    )
+    return _network_row(rows[0], today, deadlines) if rows else None
+
+
+def _select(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    where: sql.Composable,
+    order: sql.Composable,
+    params: dict[str, Any],
+) -> list[tuple[Any, ...]]:
+    query = sql.SQL(_SELECT + "ORDER BY {order}").format(
+        networks=_table(app_schema, NETWORKS),
+        actions=_table(app_schema, ACTIONS),
+        where=where,
+        order=order,
+    )
+    return connection.execute(query, params).fetchall()
+
+
+def _table(app_schema: str, table: Table) -> sql.Identifier:
+    return sql.Identifier(schema_name(app_schema, NetworkBoard.name), table.name)
+
+
+def _network_row(row: tuple[Any, ...], today: date, deadlines: StepDeadlines) -> NetworkRow:
+    (
+        network_id,
+        working_name,
+        area,
+        historical_label,
+        procesregisseur,
+        procesregisseur_organisation,
+        opened_on,
+        step_value,
+        step_since,
+        closed_on,
+        members,
+        partners,
+        signals,
+        back_steps,
+        open_actions,
+        completed_actions,
+        overdue_actions,
+    ) = row
+    step = NetworkStep(step_value)
+    days = deadlines.days_for(step)
+    due_on = None if days is None else step_since + timedelta(days=days)
+    overdue = due_on is not None and today > due_on
+    return NetworkRow(
+        network_id=network_id,
+        working_name=working_name,
+        area=area,
+        historical_label=historical_label,
+        procesregisseur=procesregisseur,
+        procesregisseur_organisation=procesregisseur_organisation,
+        opened_on=opened_on,
+        step=step,
+        step_since=step_since,
+        closed_on=closed_on,
+        members=members,
+        partners=partners,
+        signals=signals,
+        back_steps=back_steps,
+        open_actions=open_actions,
+        completed_actions=completed_actions,
+        overdue_actions=overdue_actions,
+        days_in_step=(today - step_since).days,
+        due_on=due_on,
+        overdue=overdue,
+        days_overdue=(today - due_on).days if overdue and due_on is not None else 0,
+    )
+
+
+def _today(today: date) -> date:
+    # A datetime is a date too, but "today" with a time of day is a caller's mistake.
+    if not isinstance(today, date) or isinstance(today, datetime):
+        msg = "today must be a date (not a datetime)"
+        raise ValueError(msg)  # noqa: TRY004 - a bad query value, as for every other parameter
+    return today
+
+
+def _step(step: NetworkStep | str) -> NetworkStep:
+    try:
+        return NetworkStep(step)
+    except ValueError:
+        known = ", ".join(each.value for each in NetworkStep)
+        msg = f"unknown step; expected one of {known}"
+        raise ValueError(msg) from None

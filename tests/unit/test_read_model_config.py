@@ -1,0 +1,58 @@
+"""Read-model configuration from PGA_* variables: thresholds, step deadlines, small cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from pga.settings import Settings, SettingsError
+from projections.config import caseload_thresholds, figures_minimum_cell, step_deadlines
+from projections.network_board import DEFAULT_DEADLINES
+
+
+def test_defaults_are_the_read_models_own() -> None:
+    settings = Settings.from_env({})
+    thresholds = caseload_thresholds(settings)
+    assert (thresholds.turns_18_within_days, thresholds.inactive_days) == (90, 30)
+    assert step_deadlines(settings) == DEFAULT_DEADLINES
+    assert figures_minimum_cell(settings) == 5
+    assert settings.projection_batch_size == 5000
+
+
+def test_configured_values_reach_the_queries() -> None:
+    settings = Settings.from_env(
+        {
+            "PGA_CASELOAD_TURNS_18_DAYS": "60",
+            "PGA_CASELOAD_INACTIVE_DAYS": "14",
+            "PGA_NETWORK_STEP_DAYS": "stap_1=10, stap_6=none",
+            "PGA_FIGURES_MINIMUM_CELL": "10",
+            "PGA_PROJECTION_BATCH_SIZE": "250",
+        }
+    )
+    thresholds = caseload_thresholds(settings)
+    assert (thresholds.turns_18_within_days, thresholds.inactive_days) == (60, 14)
+    deadlines = step_deadlines(settings)
+    assert deadlines.stap_1 == 10
+    assert deadlines.stap_6 is None
+    assert deadlines.stap_2a == DEFAULT_DEADLINES.stap_2a
+    assert figures_minimum_cell(settings) == 10
+    assert settings.projection_batch_size == 250
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PGA_NETWORK_STEP_DAYS", "stap_9=10"),
+        ("PGA_NETWORK_STEP_DAYS", "gesloten=10"),
+        ("PGA_NETWORK_STEP_DAYS", "stap_1"),
+        ("PGA_NETWORK_STEP_DAYS", "stap_1=0"),
+        ("PGA_NETWORK_STEP_DAYS", "stap_1=10,stap_1=12"),
+        ("PGA_CASELOAD_INACTIVE_DAYS", "0"),
+        ("PGA_CASELOAD_TURNS_18_DAYS", "ninety"),
+        ("PGA_FIGURES_MINIMUM_CELL", "0"),
+        ("PGA_PROJECTION_BATCH_SIZE", "0"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({variable: value})
+    assert raised.value.variable == variable
