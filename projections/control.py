@@ -278,7 +278,7 @@ def rebuild(
     batch_size: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rebuild read models from zero beside the live ones and swap them in; return events applied.
+    """Rebuild read models from zero beside the live ones and swap them in; return the events.
 
     The live table sets keep serving (and, with ``pga project`` running, keep following) until
     the new ones have caught up; the swap is one transaction.
@@ -288,7 +288,7 @@ def rebuild(
     if result.poisoned:
         msg = f"rebuild stopped at a poison event: {', '.join(result.poisoned)}"
         raise ProjectionError(msg)
-    return result.applied
+    return result.events
 
 
 # --- read-your-writes ---

@@ -125,6 +125,9 @@ class RunResult:
     """What one run did."""
 
     applied: int = 0
+    """Event applications: each event counts once per read model that applied it."""
+    events: int = 0
+    """Events applied to the read model that applied the most (each event counted once)."""
     poisoned: list[str] = field(default_factory=list)
 
 
@@ -174,6 +177,8 @@ class Runner:
         self._lock_connection: psycopg.Connection[Any] | None = None
         self._listen_connection: psycopg.Connection[Any] | None = None
         self._prepared = False
+        #: Events this runner applied, per read model (whichever table set).
+        self.applied_by_model: dict[str, int] = {}
 
     # --- connections ---
 
@@ -362,7 +367,10 @@ class Runner:
             envelopes, poison = self.read(position, self.batch_size)
             for generation in groups[position]:
                 if envelopes:
-                    applied += self.apply(generation, envelopes)
+                    applied_here = self.apply(generation, envelopes)
+                    applied += applied_here
+                    name = generation.model.name
+                    self.applied_by_model[name] = self.applied_by_model.get(name, 0) + applied_here
                 if poison is not None and generation.position == (
                     envelopes[-1].position if envelopes else position
                 ):
@@ -550,10 +558,11 @@ class Runner:
                 applied = self.step()
                 self.swap_ready()
                 result.applied += applied
+                result.events = max(self.applied_by_model.values(), default=0)
                 backoff = 0.5
                 if applied:
                     if on_progress is not None:
-                        on_progress(result.applied)
+                        on_progress(result.events)
                     continue
                 if self.mode == "rebuild" and not any(
                     generation.next_generation and generation.poison is None
@@ -597,7 +606,9 @@ class Runner:
 def catch_up(
     app: PgaApplication, models: Iterable[ReadModel], *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> int:
-    """Bring the given read models up to the current head in this process; return events applied.
+    """Bring the given read models up to the current head in this process; return the events.
+
+    Each event counts once, however many of the read models applied it.
 
     Raises ``ProjectionError`` naming the read models that stopped at a poison event.
     """
@@ -606,7 +617,7 @@ def catch_up(
     if result.poisoned:
         msg = f"read models stopped at a poison event: {', '.join(result.poisoned)}"
         raise ProjectionError(msg)
-    return result.applied
+    return result.events
 
 
 def _lock_key(generation: Generation) -> str:

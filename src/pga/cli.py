@@ -260,7 +260,10 @@ def _project(arguments: argparse.Namespace, settings: Settings) -> int:
                 stop=stop, until_caught_up=arguments.until_caught_up, on_progress=reporter
             )
         elapsed = time.perf_counter() - started
-    print(f"pga project: applied {result.applied} events in {elapsed:.1f} s")
+    print(
+        f"pga project: processed {result.events} events in {elapsed:.1f} s"
+        f" ({result.applied} applications to {len(read_models())} read models)"
+    )
     if result.poisoned:
         print(
             f"pga project: stopped at a poison event: {', '.join(result.poisoned)} "
@@ -287,7 +290,7 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
         _freeze_start_up_objects()
         started = time.perf_counter()
         try:
-            applied = rebuild(
+            events = rebuild(
                 app,
                 models,
                 batch_size=arguments.batch_size or settings.projection_batch_size,
@@ -297,10 +300,10 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
             print(f"pga projections rebuild: {error}", file=sys.stderr)
             return EXIT_FAILURE
     elapsed = time.perf_counter() - started
-    rate = applied / elapsed if elapsed else 0.0
+    rate = events / elapsed if elapsed else 0.0
     names = ", ".join(model.name for model in models)
     print(
-        f"pga projections rebuild: rebuilt {names} from {applied} events "
+        f"pga projections rebuild: rebuilt {names} from {events} events "
         f"in {elapsed:.1f} s ({rate:,.0f} events/s) and swapped them in"
     )
     return EXIT_OK
@@ -354,7 +357,7 @@ class _ProgressReporter:
         if now - self.last >= 5:  # noqa: PLR2004 - seconds between progress lines
             self.last = now
             rate = applied / (now - self.started)
-            _log.info("%s: %d events applied (%.0f events/s)", self.prefix, applied, rate)
+            _log.info("%s: %d events processed (%.0f events/s)", self.prefix, applied, rate)
 
 
 @contextlib.contextmanager

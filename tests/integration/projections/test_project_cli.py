@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     import psycopg
 
-_APPLIED = re.compile(r"applied (\d+) events")
+_APPLIED = re.compile(r"\((\d+) applications to")
 
 
 @pytest.fixture
