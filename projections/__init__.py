@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pga.settings import Settings
     from projections.base import ReadModel
 
 #: (module, class) of every read model, in the order status and digests list them.
@@ -23,12 +24,12 @@ _REGISTRY: tuple[tuple[str, str], ...] = (
 )
 
 
-def read_models() -> list[ReadModel]:
-    """Return a fresh instance of every read model."""
-    models: list[ReadModel] = [
-        getattr(import_module(module), class_name)() for module, class_name in _REGISTRY
+def read_models(settings: Settings | None = None) -> list[ReadModel]:
+    """Return a fresh instance of every read model (configured from ``settings``, if given)."""
+    classes: list[type[ReadModel]] = [
+        getattr(import_module(module), class_name) for module, class_name in _REGISTRY
     ]
-    return models
+    return [cls() if settings is None else cls.from_settings(settings) for cls in classes]
 
 
 def read_model_names() -> list[str]:
@@ -36,9 +37,9 @@ def read_model_names() -> list[str]:
     return [model.name for model in read_models()]
 
 
-def select_read_models(names: list[str]) -> list[ReadModel]:
+def select_read_models(names: list[str], settings: Settings | None = None) -> list[ReadModel]:
     """Return fresh instances of the named read models; raise ``KeyError`` for an unknown name."""
-    models = {model.name: model for model in read_models()}
+    models = {model.name: model for model in read_models(settings)}
     unknown = [name for name in names if name not in models]
     if unknown:
         raise KeyError(", ".join(unknown))

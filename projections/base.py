@@ -25,7 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from pga.domain.common import PgaEvent
     from pga.recording import EventMetadata
+    from pga.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +327,12 @@ class ReadModel(ABC):
     name: ClassVar[str]
     version: ClassVar[int]
     tables: ClassVar[tuple[Table, ...]]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the read model from the service's settings (by default it needs none)."""
+        del settings
+        return cls()
 
     @abstractmethod
     def load(self, batch: Batch, envelopes: Sequence[Envelope]) -> None:

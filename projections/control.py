@@ -224,6 +224,14 @@ def _locked(connection: psycopg.Connection[Any], schema: str) -> bool:
 # --- digests ---
 
 
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A read model's content digest and the position its content was read at."""
+
+    value: str
+    position: int
+
+
 def digest(
     connection: psycopg.Connection[Any],
     app_schema: str,
@@ -236,12 +244,28 @@ def digest(
     Two builds over the same events have the same digest, whatever their batches, schema names
     or physical row order; the tracking row (position, timestamps) is not part of it.
     """
+    return digest_at(connection, app_schema, model, next_generation=next_generation).value
+
+
+def digest_at(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    model: ReadModel,
+    *,
+    next_generation: bool = False,
+) -> Digest:
+    """Return the digest and the position it holds for, read in one snapshot of every table.
+
+    ``connection`` must be in autocommit mode (the read runs in its own REPEATABLE READ
+    transaction, so a runner committing meanwhile cannot mix two batches into one digest).
+    """
     schema = schema_name(app_schema, model.name, next_generation=next_generation)
     if not _has_tracking(connection, schema):
         msg = f"read model {model.name} has not been built"
         raise ReadModelUnavailable(msg)
     hasher = hashlib.sha256(f"{model.name} v{model.version}\n".encode())
     with connection.transaction():
+        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         # Fixed text forms: the digest must not depend on session settings.
         for setting, value in (
             ("TimeZone", "UTC"),
@@ -250,6 +274,9 @@ def digest(
             ("extra_float_digits", "3"),
         ):
             connection.execute("SELECT set_config(%s, %s, true)", (setting, value))
+        tracked = connection.execute(
+            sql.SQL("SELECT position FROM {}").format(sql.Identifier(schema, TRACKING))
+        ).fetchone()
         for table in model.tables:
             row = connection.execute(
                 sql.SQL(
@@ -265,7 +292,7 @@ def digest(
             ).fetchone()
             table_digest, rows = (row[0], row[1]) if row else ("", 0)
             hasher.update(f"{table.name} {rows} {table_digest}\n".encode())
-    return hasher.hexdigest()
+    return Digest(hasher.hexdigest(), int(tracked[0]) if tracked else 0)
 
 
 # --- rebuilding ---

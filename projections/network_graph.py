@@ -49,7 +49,7 @@ correction is free text, so a corrected police reference is not applied).
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 from uuid import UUID
 
 import msgspec
@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from pga.domain.common import PgaEvent
+    from pga.settings import Settings
 
 N = NetworkStep
 
@@ -193,6 +194,11 @@ class NetworkGraph(ReadModel):
     name: ClassVar[str] = "network_graph"
     version: ClassVar[int] = 1
     tables: ClassVar[tuple[Table, ...]] = (NETWORKS, MEMBERS, SUBJECTS, INCIDENTS)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Key the police-reference digests with ``PGA_PSEUDONYM_KEY``."""
+        return cls(incident_key=settings.pseudonym_key)
 
     def __init__(self, *, incident_key: bytes = b"") -> None:
         if len(incident_key) > _MAX_KEY_BYTES:

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import psycopg
+from eventsourcing.persistence import InterfaceError as LibraryInterfaceError
 from eventsourcing.persistence import Notification
+from eventsourcing.persistence import OperationalError as LibraryOperationalError
 from psycopg import sql
 
 from pga.recording import metadata_of
@@ -53,12 +55,17 @@ if TYPE_CHECKING:
 _log = logging.getLogger("pga.projections")
 
 NEXT_SUFFIX = "__next"
+OLD_SUFFIX = "__old"
 TRACKING = "tracking"
 DEFAULT_BATCH_SIZE = 5000
 _IDLE_WAIT_SECONDS = 1.0
 _MAX_BACKOFF_SECONDS = 30.0
 _SWAP_LOCK_TIMEOUT = "10s"
+_DROP_LOCK_TIMEOUT = "2s"
 _IDENTIFIER_LIMIT = 63
+#: What "the database is unavailable" looks like: psycopg's errors on the runner's own
+#: connections, and the library's after its retries (the mapper and any pooled call).
+_UNAVAILABLE = (psycopg.OperationalError, LibraryOperationalError, LibraryInterfaceError)
 
 
 def schema_name(app_schema: str, model_name: str, *, next_generation: bool = False) -> str:
@@ -102,6 +109,8 @@ class Generation:
     locked: bool = False
     poison: Poison | None = None
     exists: bool = True
+    failed_elsewhere: bool = False
+    """The tracking row records a poison event past the position (another runner hit it)."""
 
     @property
     def name(self) -> str:
@@ -111,6 +120,10 @@ class Generation:
 
 class _Stale(Exception):
     """The tracking row no longer holds the position the runner expected."""
+
+
+class _Outdated(Exception):
+    """The table set was built by another version of the read model than this runner's."""
 
 
 class _HandlerFailed(Exception):
@@ -172,11 +185,18 @@ class Runner:
             .format(sql.Identifier(self.app_schema, events_table))
             .as_string()
         )
+        self._select_head = (
+            sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}")
+            .format(sql.Identifier(self.app_schema, events_table))
+            .as_string()
+        )
         self.generations: list[Generation] = []
         self._connection: psycopg.Connection[Any] | None = None
         self._lock_connection: psycopg.Connection[Any] | None = None
         self._listen_connection: psycopg.Connection[Any] | None = None
         self._prepared = False
+        self._rebuild_started = False
+        self._held: set[str] = set()
         #: Events this runner applied, per read model (whichever table set).
         self.applied_by_model: dict[str, int] = {}
 
@@ -200,6 +220,7 @@ class Runner:
             if connection is not None and not connection.closed:
                 connection.close()
         self._connection = self._lock_connection = self._listen_connection = None
+        self._held.clear()
         for generation in self.generations:
             generation.locked = False
 
@@ -224,6 +245,15 @@ class Runner:
             self.generations = []
             for model in self.models:
                 self.generations.extend(self._generations_of(model))
+            self._rebuild_started = True
+        # Keep the locks this runner still needs, give back the others (table sets gone).
+        needed = {_lock_key(generation) for generation in self.generations}
+        for key in sorted(self._held - needed):
+            self._unlock(key)
+        for generation in self.generations:
+            generation.locked = _lock_key(generation) in self._held
+        for live in {schema_name(self.app_schema, model.name) for model in self.models}:
+            self._drop_old(live)
         self._listen()
         self._prepared = True
         self.refresh()
@@ -234,32 +264,52 @@ class Runner:
         live_version = self._stored_version(live)
         next_version = self._stored_version(following)
         if self.mode == "rebuild":
-            generation = Generation(model, following, next_generation=True)
-            if not self._try_lock(generation):
-                msg = f"a rebuild of read model {model.name} is already running"
-                raise ProjectionError(msg)
-            if next_version is not None:
-                _drop_schema(self.connection, following)
-            _create_generation(self.connection, following, model)
-            return [generation]
+            return self._rebuild_generation(model, following, next_version)
+        newest = max(version for version in (live_version, next_version, 0) if version is not None)
+        if newest > model.version:
+            # A newer release built it (a rolling deploy): this runner must not touch it.
+            _log.error(
+                "read model %s is stored at version %d, this runner has version %d:"
+                " leaving it to the newer runners",
+                model.name,
+                newest,
+                model.version,
+            )
+            return []
+        generations = []
         if live_version is None:
             _create_generation(self.connection, live, model)
             live_version = model.version
-        generations = []
         if live_version == model.version:
             generations.append(Generation(model, live, next_generation=False))
         elif next_version != model.version:
-            # The stored read model was built by another version: rebuild beside it.
+            # The stored read model was built by an older version: rebuild beside it.
             _log.info("read model %s: version changed, rebuilding", model.name)
             if next_version is not None:
                 _drop_schema(self.connection, following)
             _create_generation(self.connection, following, model)
             next_version = model.version
-        if next_version is not None and next_version == model.version:
+        if next_version == model.version:
             generations.append(Generation(model, following, next_generation=True))
         elif next_version is not None:
-            _drop_schema(self.connection, following)
+            _drop_schema(self.connection, following)  # an abandoned rebuild of an older version
         return generations
+
+    def _rebuild_generation(
+        self, model: ReadModel, following: str, next_version: int | None
+    ) -> list[Generation]:
+        generation = Generation(model, following, next_generation=True)
+        if self._rebuild_started:
+            # Preparing again (after a lost connection): resume, never start over; a rebuild
+            # that is gone was swapped in (by this runner or one that took over).
+            return [generation] if next_version == model.version else []
+        if not self._try_lock(generation):
+            msg = f"a rebuild of read model {model.name} is already running"
+            raise ProjectionError(msg)
+        if next_version is not None:
+            _drop_schema(self.connection, following)
+        _create_generation(self.connection, following, model)
+        return [generation]
 
     def _stored_version(self, schema: str) -> int | None:
         row = self.connection.execute(
@@ -277,10 +327,15 @@ class Runner:
         for generation in self.generations:
             row = _tracking_row(self.connection, generation.schema)
             if row is None:
+                # Swapped away or dropped by another process: decide again what to run.
                 generation.exists = False
+                self._prepared = False
                 continue
             generation.exists = True
-            generation.position, generation.version = row
+            generation.position, generation.version, failed_position = row
+            generation.failed_elsewhere = (
+                failed_position is not None and failed_position > generation.position
+            )
 
     # --- locks ---
 
@@ -298,26 +353,36 @@ class Runner:
         if not self.use_locks:
             generation.locked = True
             return True
-        if self._lock_connection is None or self._lock_connection.closed:
-            self._lock_connection = self._connect()
-        row = self._lock_connection.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_lock_key(generation),)
-        ).fetchone()
-        generation.locked = bool(row and row[0])
+        key = _lock_key(generation)
+        if key not in self._held:
+            if self._lock_connection is None or self._lock_connection.closed:
+                self._lock_connection = self._connect()
+            row = self._lock_connection.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
+            ).fetchone()
+            if row and row[0]:
+                self._held.add(key)
+        generation.locked = key in self._held
         return generation.locked
 
     def _release(self, generation: Generation) -> None:
-        if self.use_locks and generation.locked and self._lock_connection is not None:
-            self._lock_connection.execute(
-                "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_lock_key(generation),)
-            )
+        if self.use_locks:
+            self._unlock(_lock_key(generation))
         generation.locked = False
+
+    def _unlock(self, key: str) -> None:
+        if key in self._held and self._lock_connection is not None:
+            self._lock_connection.execute(
+                "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,)
+            )
+        self._held.discard(key)
 
     # --- reading ---
 
     def head(self) -> int:
         """Return the position of the newest stored event (0 for an empty store)."""
-        return self.app.recorder.max_notification_id() or 0
+        row = self.connection.execute(self._select_head).fetchone()
+        return int(row[0]) if row else 0
 
     def read(self, after: int, limit: int) -> tuple[list[Envelope], Poison | None]:
         """Read and decode up to ``limit`` events after ``after``; stop at an undecodable one."""
@@ -379,40 +444,63 @@ class Runner:
 
     def apply(self, generation: Generation, envelopes: Sequence[Envelope]) -> int:
         """Apply a batch to one generation in one transaction; isolate a poison event."""
-        model = generation.model
         try:
             self._commit(generation, envelopes)
-        except (_Stale, psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
-            # Another runner moved on, a rebuild swapped the table set, or it was dropped.
-            model.reset()
-            self.refresh()
-            if not generation.exists:
-                self._prepared = False
-            return 0
-        except _HandlerFailed as failure:
-            model.reset()
-            before = generation.position
-            applied = self.apply(generation, envelopes[: failure.index]) if failure.index else 0
-            reached = envelopes[failure.index - 1].position if failure.index else before
-            if generation.poison is None and generation.position == reached:
-                self._poisoned(generation, _poison_of(envelopes[failure.index], failure.error))
-            return applied
         except psycopg.OperationalError:
-            model.reset()
+            generation.model.reset()
             raise  # a lost connection, a deadlock or a lock time-out: not the event's fault
-        except Exception as error:  # noqa: BLE001 - the read model's own SQL failed
-            model.reset()
-            if len(envelopes) == 1:
-                self._poisoned(generation, _poison_of(envelopes[0], error))
-                return 0
-            # Find the event: apply one at a time until the failing one.
-            applied = 0
-            for envelope in envelopes:
-                applied += self.apply(generation, [envelope])
-                if generation.poison is not None or generation.position < envelope.position:
-                    break
-            return applied
+        except Exception as error:  # noqa: BLE001 - sorted out in _recover
+            generation.model.reset()
+            return self._recover(generation, envelopes, error)
         return len(envelopes)
+
+    def _recover(
+        self, generation: Generation, envelopes: Sequence[Envelope], error: Exception
+    ) -> int:
+        """Sort out a batch that did not commit; return how many of its events were applied."""
+        if isinstance(error, _Stale):
+            # Another runner moved on, or a rebuild swapped the table set in.
+            self.refresh()
+            return 0
+        if isinstance(error, _Outdated):
+            _log.error(
+                "read model %s: the stored table set was built by another version than this"
+                " runner's (%d); stepping back from it",
+                generation.name,
+                generation.model.version,
+            )
+            self._release(generation)
+            self._prepared = False
+            return 0
+        if isinstance(error, _HandlerFailed):
+            before = generation.position
+            index = error.index
+            applied = self.apply(generation, envelopes[:index]) if index else 0
+            reached = envelopes[index - 1].position if index else before
+            if generation.poison is None and generation.position == reached:
+                self._poisoned(generation, _poison_of(envelopes[index], error.error))
+            return applied
+        if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName):
+            before = generation.position
+            self.refresh()
+            if not generation.exists or generation.position != before:
+                return 0  # the table set was dropped or swapped while the batch ran
+            # The table set is there: the read model's own SQL names something that is not.
+        return self._first_failure(generation, envelopes, error)
+
+    def _first_failure(
+        self, generation: Generation, envelopes: Sequence[Envelope], error: Exception
+    ) -> int:
+        """Apply one event at a time up to the one that fails; stop the read model there."""
+        if len(envelopes) == 1:
+            self._poisoned(generation, _poison_of(envelopes[0], error))
+            return 0
+        applied = 0
+        for envelope in envelopes:
+            applied += self.apply(generation, [envelope])
+            if generation.poison is not None or generation.position < envelope.position:
+                break
+        return applied
 
     def _commit(self, generation: Generation, envelopes: Sequence[Envelope]) -> None:
         model = generation.model
@@ -425,8 +513,10 @@ class Runner:
                 )
             )
             row = cursor.fetchone()
-            if row is None or row[0] != generation.position or row[1] != model.version:
+            if row is None or row[0] != generation.position:
                 raise _Stale
+            if row[1] != model.version:
+                raise _Outdated
             batch = Batch(cursor, generation.schema)
             model.load(batch, envelopes)
             handle = model.handle
@@ -499,7 +589,9 @@ class Runner:
 
     def _swap(self, generation: Generation, live: str) -> bool:
         connection = self.connection
-        old = f"{live}__old"
+        old = live + OLD_SUFFIX
+        if not self._drop_old(live):
+            return False  # a previous old set is still in use: try again later
         try:
             with connection.transaction():
                 connection.execute(f"SET LOCAL lock_timeout = '{_SWAP_LOCK_TIMEOUT}'")
@@ -520,11 +612,28 @@ class Runner:
                         sql.Identifier(generation.schema), sql.Identifier(live)
                     )
                 )
-                connection.execute(
-                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(old))
-                )
         except psycopg.errors.LockNotAvailable:
             _log.warning("read model %s: swap waited too long; retrying", generation.model.name)
+            return False
+        # Dropping the old set needs every reader of it gone; a reader must not hold up the swap.
+        self._drop_old(live)
+        return True
+
+    def _drop_old(self, live: str) -> bool:
+        """Drop the table set a swap replaced, unless a reader still has it open; say if gone."""
+        old = live + OLD_SUFFIX
+        connection = self.connection
+        exists = connection.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (old,)
+        ).fetchone()
+        if exists is None:
+            return True
+        try:
+            with connection.transaction():
+                connection.execute(f"SET LOCAL lock_timeout = '{_DROP_LOCK_TIMEOUT}'")
+                _drop_schema(connection, old)
+        except psycopg.errors.LockNotAvailable:
+            _log.info("%s is still being read; it will be dropped later", old)
             return False
         return True
 
@@ -533,9 +642,13 @@ class Runner:
     def caught_up(self) -> bool:
         """Tell whether every generation in scope has processed the whole log (or failed)."""
         self.refresh()
+        if not self._prepared:
+            return False  # a table set went away: decide again what to run first
         head = self.head()
         return all(
-            generation.poison is not None or (generation.exists and generation.position >= head)
+            generation.poison is not None
+            or (generation.failed_elsewhere and not generation.locked)
+            or generation.position >= head
             for generation in self.generations
         )
 
@@ -573,7 +686,7 @@ class Runner:
                     break
                 self._wait_for_events(stop)
                 self.refresh()
-            except psycopg.OperationalError as error:
+            except _UNAVAILABLE as error:
                 _log.warning(
                     "projection runner: database unavailable (%s); retrying in %.1f s",
                     type(error).__name__,
@@ -624,7 +737,10 @@ def _lock_key(generation: Generation) -> str:
     return f"pga-projection:{generation.schema}"
 
 
-def _tracking_row(connection: psycopg.Connection[Any], schema: str) -> tuple[int, int] | None:
+def _tracking_row(
+    connection: psycopg.Connection[Any], schema: str
+) -> tuple[int, int, int | None] | None:
+    """Return a table set's position, version and poison position (``None``: no such set)."""
     exists = connection.execute(
         "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relname = %s",
@@ -632,10 +748,17 @@ def _tracking_row(connection: psycopg.Connection[Any], schema: str) -> tuple[int
     ).fetchone()
     if exists is None:
         return None
-    row = connection.execute(
-        sql.SQL("SELECT position, version FROM {}").format(sql.Identifier(schema, TRACKING))
-    ).fetchone()
-    return None if row is None else (int(row[0]), int(row[1]))
+    try:
+        row = connection.execute(
+            sql.SQL("SELECT position, version, failed_position FROM {}").format(
+                sql.Identifier(schema, TRACKING)
+            )
+        ).fetchone()
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+        return None  # dropped or renamed between the two statements
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), None if row[2] is None else int(row[2])
 
 
 def _create_generation(connection: psycopg.Connection[Any], schema: str, model: ReadModel) -> None:

@@ -33,7 +33,13 @@ from pga.store.database import (
 )
 from pga.store.embedded import EmbeddedServerError, stop_embedded
 from projections import read_models, select_read_models
-from projections.control import ReadModelStatus, ReadModelUnavailable, digest, rebuild, status
+from projections.control import (
+    ReadModelStatus,
+    ReadModelUnavailable,
+    digest_at,
+    rebuild,
+    status,
+)
 from projections.runner import ProjectionError, Runner
 
 if TYPE_CHECKING:
@@ -255,7 +261,7 @@ def _project(arguments: argparse.Namespace, settings: Settings) -> int:
         _freeze_start_up_objects()
         started = time.perf_counter()
         reporter = _ProgressReporter("pga project")
-        with Runner(app, read_models(), batch_size=batch_size) as runner:
+        with Runner(app, read_models(settings), batch_size=batch_size) as runner:
             result = runner.run(
                 stop=stop, until_caught_up=arguments.until_caught_up, on_progress=reporter
             )
@@ -283,7 +289,7 @@ def _projections_status(_arguments: argparse.Namespace, settings: Settings) -> i
 
 
 def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> int:
-    models = _named_models(arguments.names, all_models=arguments.all)
+    models = _named_models(arguments.names, settings, all_models=arguments.all)
     if models is None:
         return EXIT_USAGE
     with open_application(settings) as app:
@@ -310,25 +316,27 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
 
 
 def _projections_digest(arguments: argparse.Namespace, settings: Settings) -> int:
-    models = _named_models(arguments.names, all_models=not arguments.names)
+    models = _named_models(arguments.names, settings, all_models=not arguments.names)
     if models is None:
         return EXIT_USAGE
     with _connection(settings) as connection:
         for model in models:
             try:
-                value = digest(connection, settings.database_schema, model)
+                result = digest_at(connection, settings.database_schema, model)
             except ReadModelUnavailable as error:
                 print(f"pga projections digest: {error}", file=sys.stderr)
                 return EXIT_FAILURE
-            print(f"{model.name:<14} {value}")
+            print(f"{model.name:<14} {result.value}  position {result.position}")
     return EXIT_OK
 
 
-def _named_models(names: list[str], *, all_models: bool) -> list[ReadModel] | None:
+def _named_models(
+    names: list[str], settings: Settings, *, all_models: bool
+) -> list[ReadModel] | None:
     if all_models:
-        return read_models()
+        return read_models(settings)
     try:
-        return select_read_models(names)
+        return select_read_models(names, settings)
     except KeyError as error:
         known = ", ".join(model.name for model in read_models())
         print(f"pga: unknown read model {error.args[0]} (known: {known})", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ CASELOAD_TURNS_18_DAYS = "PGA_CASELOAD_TURNS_18_DAYS"
 CASELOAD_INACTIVE_DAYS = "PGA_CASELOAD_INACTIVE_DAYS"
 NETWORK_STEP_DAYS = "PGA_NETWORK_STEP_DAYS"
 FIGURES_MINIMUM_CELL = "PGA_FIGURES_MINIMUM_CELL"
+PSEUDONYM_KEY = "PGA_PSEUDONYM_KEY"
+_MIN_SECRET_LENGTH = 32
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
 #: At most 40 characters: each read model's schema is named ``<schema>_<read model>__next`` during
@@ -68,6 +71,8 @@ class Settings:
     """Due periods per 7-stappenmodel step that replace the defaults (``None``: no due date)."""
     figures_minimum_cell: int = 5
     """Management figures suppress counts below this (small-cell protection)."""
+    pseudonym_key: bytes = field(default=b"", repr=False)
+    """Keys one-way digests of guessable identifiers (police references) in read models."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +95,7 @@ class Settings:
             ),
             network_step_days=_read(env, NETWORK_STEP_DAYS, {}, _step_days),
             figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(1, 100)),
+            pseudonym_key=_read(env, PSEUDONYM_KEY, b"", _secret),
         )
 
 
@@ -189,3 +195,11 @@ def _step_days(raw: str) -> dict[str, int | None]:
             raise ValueError(msg)
         days[step] = None if value.lower() == "none" else parse_days(value)
     return days
+
+
+def _secret(raw: str) -> bytes:
+    """Return a 32-byte key derived from a secret of at least 32 characters (never echoed)."""
+    if len(raw) < _MIN_SECRET_LENGTH:
+        msg = f"must be a secret of at least {_MIN_SECRET_LENGTH} characters"
+        raise ValueError(msg)
+    return hashlib.sha256(raw.encode()).digest()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pga.settings import Settings, SettingsError
+from projections import read_models
 from projections.config import caseload_thresholds, figures_minimum_cell, step_deadlines
 from projections.network_board import DEFAULT_DEADLINES
+from projections.network_graph import NetworkGraph, incident_digest
 
 
 def test_defaults_are_the_read_models_own() -> None:
@@ -56,3 +58,21 @@ def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError) as raised:
         Settings.from_env({variable: value})
     assert raised.value.variable == variable
+
+
+def test_the_pseudonym_key_keys_the_graphs_incident_digests_and_is_never_shown() -> None:
+    secret = "synthetic-pseudonym-secret-for-tests-0001"
+    settings = Settings.from_env({"PGA_PSEUDONYM_KEY": secret})
+    assert secret not in repr(settings)
+    (graph,) = [model for model in read_models(settings) if isinstance(model, NetworkGraph)]
+    (unkeyed,) = [model for model in read_models() if isinstance(model, NetworkGraph)]
+    assert graph._key == settings.pseudonym_key != b""  # noqa: SLF001 - the point of the test
+    assert unkeyed._key == b""  # noqa: SLF001
+    assert incident_digest("PL-TEST-0001", graph._key) != incident_digest("PL-TEST-0001")  # noqa: SLF001
+
+
+def test_a_short_pseudonym_key_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"PGA_PSEUDONYM_KEY": "too-short-secret"})
+    assert raised.value.variable == "PGA_PSEUDONYM_KEY"
+    assert "too-short-secret" not in str(raised.value)

@@ -99,6 +99,20 @@ class SealingRecorder(PostgresApplicationRecorder):
             .as_string()
         )
 
+    def create_table(self) -> None:
+        """Create the tables, one process at a time.
+
+        Processes starting together (two ``pga project``, API workers) would race on the
+        library's CREATE TYPE and CREATE OR REPLACE statements ("tuple concurrently updated").
+        """
+        key = f"pga-create-tables:{self.datastore.schema}"
+        with self.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+            try:
+                super().create_table()
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
     def _insert_stored_events(
         self,
         curs: Cursor[DictRow],

@@ -8,6 +8,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -16,6 +17,7 @@ from projections.control import (
     ReadModelTimeout,
     ReadModelUnavailable,
     digest,
+    digest_at,
     rebuild,
     status,
     wait_for,
@@ -25,9 +27,8 @@ from tests.integration.projections.conftest import POLITIE, context
 from tests.integration.projections.tally import TALLY, Fragile, Tally
 
 if TYPE_CHECKING:
-    import psycopg
-
     from pga.application import PgaApplication, Recorded
+    from projections.base import Batch
 
 
 def refer(app: PgaApplication, number: int = 1) -> Recorded:
@@ -194,7 +195,11 @@ def test_a_second_runner_stands_by_and_takes_over_when_the_first_goes_away(
         assert second.step() == 0
         assert status(connection, schema, [Tally()])[0].running
         first.close()
-        second.acquire_locks()
+        # The server ends the first session (and frees its locks) shortly after the close.
+        deadline = time.monotonic() + 5
+        while not is_locked(second) and time.monotonic() < deadline:
+            second.acquire_locks()
+            time.sleep(0.01)
         assert is_locked(second)
         assert second.step() == 2
     finally:
@@ -356,3 +361,135 @@ def is_locked(runner: Runner) -> bool:
 def _schema_exists(connection: psycopg.Connection[Any], name: str) -> bool:
     row = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone()
     return row is not None
+
+
+def run_in_thread(runner: Runner, **options: Any) -> threading.Thread:  # noqa: ANN401
+    thread = threading.Thread(target=runner.run, kwargs=options, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_stand_by_follows_a_rebuild_another_runner_swapped_in_and_takes_over(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    record_events(app, trajectories=2)
+    catch_up(app, [Tally()])
+    with Runner(app, [TallyV2()]) as first, Runner(app, [TallyV2()]) as second:
+        first.prepare()
+        first.acquire_locks()
+        second.prepare()
+        second.acquire_locks()
+        assert [g.name for g in second.generations] == ["tally (rebuild)"]
+        assert not is_locked(second)
+        first.run(until_caught_up=True)  # builds version 2 and swaps it in
+        first.close()  # then goes away
+        recorded = refer(app, 30)
+        waiting = run_in_thread(second, until_caught_up=True)
+        waiting.join(timeout=15)
+        assert not waiting.is_alive(), "the stand-by never noticed the swap"
+    (result,) = status(connection, schema, [TallyV2()])
+    assert (result.stored_version, result.position) == (2, recorded.position)
+    assert_exactly_once(connection, schema, 7)
+
+
+def test_an_old_runner_steps_back_when_a_newer_version_is_swapped_in(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    record_events(app, trajectories=2)
+    with Runner(app, [Tally()]) as old, Runner(app, [TallyV2()]) as new:
+        old.run(until_caught_up=True)  # version 1, holding the live lock
+        new.run(until_caught_up=True)  # rebuilds version 2 beside it and swaps it in
+        refer(app, 31)
+        old.step()  # finds version 2 where it wrote version 1: steps back, lock released
+        old.prepare()
+        assert old.generations == []
+        new.run(until_caught_up=True)  # takes over the live set
+        assert is_locked(new)
+    (result,) = status(connection, schema, [TallyV2()])
+    assert (result.stored_version, result.lag_events) == (2, 0)
+    assert_exactly_once(connection, schema, 7)
+
+
+def test_waiting_to_catch_up_ends_when_another_runner_stopped_at_a_poison_event(
+    app: PgaApplication,
+) -> None:
+    handles = record_events(app, trajectories=2)
+    poison = handles[0].position
+    with Runner(app, [Fragile(poison)]) as holder, Runner(app, [Fragile(poison)]) as waiter:
+        holder.run(until_caught_up=True)  # stops at the poison event, keeps its lock
+        waiting = run_in_thread(waiter, until_caught_up=True)
+        waiting.join(timeout=10)
+        assert not waiting.is_alive()
+
+
+def test_the_runner_reconnects_after_its_connections_are_cut(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    catch_up(app, [Tally()])
+    stop = threading.Event()
+    runner = Runner(app, [Tally()])
+    follower = run_in_thread(runner, stop=stop)
+    try:
+        first = refer(app, 1)
+        wait_for(connection, schema, "tally", first.position, timeout=5)
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'pga-projections' AND datname = current_database()"
+        )
+        second = refer(app, 2)
+        wait_for(connection, schema, "tally", second.position, timeout=15)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        runner.close()
+    assert_exactly_once(connection, schema, 2)
+
+
+def test_a_reader_of_the_old_table_set_does_not_hold_up_a_swap(
+    app: PgaApplication, schema: str, database_url: str, connection: psycopg.Connection[Any]
+) -> None:
+    record_events(app, trajectories=2)
+    catch_up(app, [Tally()])
+    live = schema_name(schema, "tally")
+    with psycopg.connect(database_url) as reader:
+        reader.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(live, "tally")))
+        started = time.perf_counter()
+        rebuild(app, [Tally()])  # the reader's transaction is still open
+        assert time.perf_counter() - started < 5
+        assert _schema_exists(connection, live + "__old")
+    catch_up(app, [Tally()])  # the next start drops what the swap left behind
+    assert not _schema_exists(connection, live + "__old")
+    assert_exactly_once(connection, schema, 6)
+
+
+class Misnamed(Tally):
+    """A read model whose own SQL names a table that does not exist."""
+
+    name: ClassVar[str] = "misnamed"
+
+    def save(self, batch: Batch) -> None:
+        """Write, then read a table nobody created."""
+        super().save(batch)
+        batch.cursor.execute(sql.SQL("SELECT 1 FROM {}").format(batch.table("no_such_table")))
+
+
+def test_a_missing_table_in_the_read_models_own_sql_is_a_poison_event(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    handles = record_events(app, trajectories=1, arrests=1)
+    with pytest.raises(ProjectionError, match="misnamed"):
+        catch_up(app, [Misnamed()])
+    (result,) = status(connection, schema, [Misnamed()])
+    assert result.failure is not None
+    assert result.failure.position == handles[0].position - 1  # the first event
+    assert result.failure.error.startswith("UndefinedTable")
+
+
+def test_a_digest_names_the_position_it_was_taken_at(
+    app: PgaApplication, schema: str, connection: psycopg.Connection[Any]
+) -> None:
+    handles = record_events(app, trajectories=2, arrests=0)
+    catch_up(app, [Tally()])
+    taken = digest_at(connection, schema, Tally())
+    assert taken.position == handles[-1].position
+    assert taken.value == digest(connection, schema, Tally())
