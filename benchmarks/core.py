@@ -17,7 +17,6 @@ import tracemalloc
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
@@ -25,6 +24,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from benchmarks.recording import run_and_record
 from pga.application import PgaApplication
 from pga.domain.catalogue import PartnerRole
 from pga.domain.trajectory import Regisseur
@@ -36,7 +36,6 @@ from pga.store.database import (
     eventsourcing_env,
     with_database,
 )
-from pga.store.embedded import temporary_embedded
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,9 +44,6 @@ ROUNDS = 11
 OPS_PER_ROUND = 150
 LONG_TRAJECTORY_EVENTS = 1000
 LOADS = 60
-RESULTS_START = "<!-- results:core:start -->"
-RESULTS_END = "<!-- results:core:end -->"
-BENCHMARKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
 
 class Referral(Aggregate):
@@ -310,26 +306,9 @@ def run(server_url: str, server: str) -> Results:
     return Results(writes, with_ms, without_ms, with_kib, without_kib, server)
 
 
-def write_report(report: str, document: Path = BENCHMARKS_DOC) -> None:
-    """Replace the generated section of docs/BENCHMARKS.md with ``report``."""
-    text = document.read_text(encoding="utf-8")
-    head, rest = text.split(RESULTS_START, 1)
-    _, tail = rest.split(RESULTS_END, 1)
-    document.write_text(f"{head}{RESULTS_START}\n{report}\n{RESULTS_END}{tail}", encoding="utf-8")
-
-
 def main() -> None:
     """Run the benchmark, print the results and record them in docs/BENCHMARKS.md."""
-    configured = os.environ.get("PGA_BENCH_DATABASE_URL") or os.environ.get("PGA_TEST_DATABASE_URL")
-    if configured:
-        results = run(configured, "the configured PostgreSQL server")
-    else:
-        with temporary_embedded() as server_url:
-            results = run(server_url, "a temporary embedded PostgreSQL")
-    report = results.report()
-    print(report)
-    write_report(report)
-    print(f"\nwritten to {BENCHMARKS_DOC}")
+    run_and_record("core", run)
 
 
 if __name__ == "__main__":

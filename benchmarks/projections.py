@@ -51,7 +51,6 @@ import tracemalloc
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -59,6 +58,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg import sql
 
+from benchmarks.recording import run_and_record
 from pga.application import PgaApplication
 from pga.demo import demo_application_options, generate
 from pga.domain.catalogue import PartnerRole
@@ -71,7 +71,6 @@ from pga.store.database import (
     eventsourcing_env,
     with_database,
 )
-from pga.store.embedded import temporary_embedded
 from projections import read_models
 from projections.control import digest, head, wait_for
 from projections.runner import ProjectionError, Runner
@@ -95,9 +94,6 @@ WAIT_TIMEOUT_SECONDS = 10.0
 DEMO_SCHEMA = "demo"
 BENCH_SCHEMA = "bench"
 EVENTS_TABLE = "pga_events"
-RESULTS_START = "<!-- results:projections:start -->"
-RESULTS_END = "<!-- results:projections:end -->"
-BENCHMARKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
 #: A canonical (lower-case, hyphenated) UUID, as msgspec and PostgreSQL write them.
 _UUID = re.compile(rb"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
@@ -644,28 +640,9 @@ def run(
     )
 
 
-def write_report(report: str, document: Path = BENCHMARKS_DOC) -> None:
-    """Replace the read-model section of docs/BENCHMARKS.md with ``report``."""
-    text = document.read_text(encoding="utf-8")
-    before, rest = text.split(RESULTS_START, 1)
-    _, after = rest.split(RESULTS_END, 1)
-    document.write_text(
-        f"{before}{RESULTS_START}\n{report}\n{RESULTS_END}{after}", encoding="utf-8"
-    )
-
-
 def main() -> None:
     """Run the benchmark, print the results and record them in docs/BENCHMARKS.md."""
-    configured = os.environ.get("PGA_BENCH_DATABASE_URL") or os.environ.get("PGA_TEST_DATABASE_URL")
-    if configured:
-        results = run(configured, "the configured PostgreSQL server")
-    else:
-        with temporary_embedded() as server_url:
-            results = run(server_url, "a temporary embedded PostgreSQL")
-    report = results.report()
-    print(report)
-    write_report(report)
-    print(f"\nwritten to {BENCHMARKS_DOC}")
+    run_and_record("projections", run)
 
 
 if __name__ == "__main__":

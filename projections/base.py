@@ -32,7 +32,7 @@ import msgspec
 from psycopg import sql
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
     from datetime import datetime
 
     import psycopg
@@ -349,6 +349,21 @@ class ReadModel(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Forget everything held in memory (after a failed batch)."""
+
+
+class DispatchingReadModel(ReadModel):
+    """A read model whose ``handle`` calls one handler per event class; other kinds do nothing.
+
+    Subclasses fill ``_handlers`` (event class → bound method taking the event) in ``__init__``.
+    """
+
+    _handlers: dict[type[PgaEvent], Callable[[Any], None]]
+
+    def handle(self, envelope: Envelope) -> None:
+        """Apply one event with its handler (the kinds this read model does not read: nothing)."""
+        handler = self._handlers.get(type(envelope.event))
+        if handler is not None:
+            handler(envelope.event)
 
 
 def aggregate_ids(

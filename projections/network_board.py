@@ -41,7 +41,14 @@ from pga.domain.network import (
     StepAdvanced,
     SteppedBack,
 )
-from projections.base import Batch, Envelope, ReadModel, Rows, Table, aggregate_ids
+from projections.base import (
+    Batch,
+    DispatchingReadModel,
+    Envelope,
+    Rows,
+    Table,
+    aggregate_ids,
+)
 from projections.paging import DEFAULT_PAGE_SIZE, limit_offset
 from projections.runner import schema_name
 
@@ -208,7 +215,7 @@ _CHANGES_ACTIONS: frozenset[type[PgaEvent]] = frozenset(
 )
 
 
-class NetworkBoard(ReadModel):
+class NetworkBoard(DispatchingReadModel):
     """Per youth network: step, step start, closing, and counts (see the module docstring)."""
 
     name: ClassVar[str] = "network_board"
@@ -239,12 +246,6 @@ class NetworkBoard(ReadModel):
         """Fetch the stored rows of the networks whose events change them."""
         self.networks.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_NETWORK))
         self.actions.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_ACTIONS))
-
-    def handle(self, envelope: Envelope) -> None:
-        """Apply one event (trajectory events and network events the board ignores: nothing)."""
-        handler = self._handlers.get(type(envelope.event))
-        if handler is not None:
-            handler(envelope.event)
 
     def save(self, batch: Batch) -> None:
         """Write the changed rows."""

@@ -66,7 +66,14 @@ from pga.domain.network import (
     SteppedBack,
 )
 from pga.domain.trajectory import ArrestRecorded, PoliceContactRecorded, Referred, SubjectErased
-from projections.base import Batch, Envelope, ReadModel, Rows, Table, aggregate_ids
+from projections.base import (
+    Batch,
+    DispatchingReadModel,
+    Envelope,
+    Rows,
+    Table,
+    aggregate_ids,
+)
 from projections.runner import schema_name
 
 if TYPE_CHECKING:
@@ -184,7 +191,7 @@ _REMOVES_MEMBERS: frozenset[type[PgaEvent]] = frozenset(
 )
 
 
-class NetworkGraph(ReadModel):
+class NetworkGraph(DispatchingReadModel):
     """Youths and networks, memberships and co-suspect links (see the module docstring).
 
     ``incident_key`` (at most 64 bytes) keys the police-reference digests; the same events give
@@ -233,12 +240,6 @@ class NetworkGraph(ReadModel):
         """
         self.networks.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_NETWORK))
         self.members.load(batch, "network_id", aggregate_ids(envelopes, _REMOVES_MEMBERS))
-
-    def handle(self, envelope: Envelope) -> None:
-        """Apply one event (the kinds the graph does not read: nothing)."""
-        handler = self._handlers.get(type(envelope.event))
-        if handler is not None:
-            handler(envelope.event)
 
     def save(self, batch: Batch) -> None:
         """Write the changes; delete the stored incidents of erased subjects first."""

@@ -13,17 +13,18 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from pga.application import PgaApplication
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor, CommandContext
 from pga.store.database import eventsourcing_env
-from projections.runner import catch_up
+from projections.runner import catch_up, schema_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from projections.base import ReadModel
+    from projections.base import ReadModel, Table
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 REGISSEUR = Actor(user="u-ggd-01", organisation="ggd-flevoland", role=PartnerRole.REGISSEUR)
@@ -83,3 +84,22 @@ def project(app: PgaApplication) -> Project:
 def connection(database_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(database_url, autocommit=True) as connection:
         yield connection
+
+
+def stored_rows(
+    connection: psycopg.Connection[Any],
+    app_schema: str,
+    model_name: str,
+    tables: tuple[Table, ...],
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Return every stored row of a read model's tables, in key order (to compare two builds)."""
+    schema = schema_name(app_schema, model_name)
+    return {
+        table.name: connection.execute(
+            sql.SQL("SELECT * FROM {} ORDER BY {}").format(
+                sql.Identifier(schema, table.name),
+                sql.SQL(", ").join(map(sql.Identifier, table.key)),
+            )
+        ).fetchall()
+        for table in tables
+    }

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
-from psycopg import sql
 
 from pga.application import PgaApplication
 from pga.demo import demo_application_options, generate
@@ -23,7 +22,7 @@ from projections.network_board import (
     get_network_row,
     list_networks,
 )
-from projections.runner import schema_name
+from tests.integration.projections.conftest import stored_rows
 
 from .network_driver import NetworkDriver, refer
 
@@ -57,6 +56,12 @@ def row(
 def schema_of(app: PgaApplication) -> str:
     schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
     return schema
+
+
+def table_rows(
+    connection: psycopg.Connection[Any], app: PgaApplication, model_name: str = NetworkBoard.name
+) -> dict[str, list[tuple[Any, ...]]]:
+    return stored_rows(connection, schema_of(app), model_name, NetworkBoard.tables)
 
 
 # --- one test per event kind the board reads ---
@@ -329,21 +334,6 @@ def test_incremental_batches_give_the_same_rows_as_one_build_from_zero(
         connection, app, BoardFromZero.name
     )
     assert len(table_rows(connection, app, NetworkBoard.name)["networks"]) == 2
-
-
-def table_rows(
-    connection: psycopg.Connection[Any], app: PgaApplication, model_name: str
-) -> dict[str, list[tuple[Any, ...]]]:
-    schema = schema_name(schema_of(app), model_name)
-    return {
-        table.name: connection.execute(
-            sql.SQL("SELECT * FROM {} ORDER BY {}").format(
-                sql.Identifier(schema, table.name),
-                sql.SQL(", ").join(map(sql.Identifier, table.key)),
-            )
-        ).fetchall()
-        for table in NetworkBoard.tables
-    }
 
 
 # --- queries ---

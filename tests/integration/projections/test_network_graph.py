@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import uuid4
 
 import msgspec
-from psycopg import sql
 
 from pga.application import PgaApplication
 from pga.demo import demo_application_options, generate
 from pga.domain.network import NetworkStep
 from pga.store.database import eventsourcing_env
 from projections.network_graph import Graph, GraphEdge, NetworkGraph, graph, youth_reference
-from projections.runner import schema_name
+from tests.integration.projections.conftest import stored_rows
 
 from .network_driver import NetworkDriver, arrest, erase, police_contact, refer
 
@@ -34,6 +33,12 @@ D = date(2026, 1, 5)
 def schema_of(app: PgaApplication) -> str:
     schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
     return schema
+
+
+def graph_rows(
+    connection: psycopg.Connection[Any], app: PgaApplication, model_name: str = NetworkGraph.name
+) -> dict[str, list[tuple[Any, ...]]]:
+    return stored_rows(connection, schema_of(app), model_name, NetworkGraph.tables)
 
 
 def subject_of(app: PgaApplication, trajectory: Recorded) -> UUID:
@@ -274,7 +279,7 @@ def test_an_erased_subjects_incidents_no_longer_link_anyone(
     result = graph(connection, schema_of(app))
     assert co_suspects(result) == {}
     assert len(youth_ids(result)) == 2  # the name list is the network's, not the trajectory's
-    stored = stored_rows(connection, app, NetworkGraph.name)["incidents"]
+    stored = graph_rows(connection, app, NetworkGraph.name)["incidents"]
     assert {row[0] for row in stored} == {a.aggregate_id}
 
 
@@ -288,7 +293,7 @@ def test_an_erasure_in_the_same_batch_as_the_incidents_keeps_none_of_them(
     erase(app, erased.aggregate_id)
     arrest(app, kept.aggregate_id, "PL-GRAPH-0010")
     project(NetworkGraph())
-    stored = stored_rows(connection, app, NetworkGraph.name)
+    stored = graph_rows(connection, app, NetworkGraph.name)
     assert [(row[0], row[1]) for row in stored["incidents"]] == [
         (kept.aggregate_id, 1),
         (kept.aggregate_id, 2),
@@ -362,7 +367,7 @@ def test_the_graph_holds_no_name_no_police_reference_and_no_raw_id(
     result = graph(connection, schema_of(app))
     assert len(co_suspects(result)) == 1  # the reference was there to be leaked
     served = msgspec.json.encode(result).decode().casefold()
-    stored = repr(stored_rows(connection, app, NetworkGraph.name)).casefold()
+    stored = repr(graph_rows(connection, app, NetworkGraph.name)).casefold()
     forbidden = [
         *references,
         *(part for name in names for part in name),
@@ -376,7 +381,7 @@ def test_the_graph_holds_no_name_no_police_reference_and_no_raw_id(
     for value in [*references, *(part for name in names for part in name), "Losjong"]:
         assert value.casefold() not in stored
     stored_digests = [
-        bytes(row[2]) for row in stored_rows(connection, app, NetworkGraph.name)["incidents"]
+        bytes(row[2]) for row in graph_rows(connection, app, NetworkGraph.name)["incidents"]
     ]
     assert all(
         reference.encode() not in digest for digest in stored_digests for reference in references
@@ -412,25 +417,10 @@ def test_incremental_batches_give_the_same_rows_as_one_build_from_zero(
     network.to_interpretation(D + timedelta(days=4))
     project(incremental)
     project(GraphFromZero())
-    assert stored_rows(connection, app, NetworkGraph.name) == stored_rows(
+    assert graph_rows(connection, app, NetworkGraph.name) == graph_rows(
         connection, app, GraphFromZero.name
     )
-    assert len(stored_rows(connection, app, NetworkGraph.name)["members"]) == 2
-
-
-def stored_rows(
-    connection: psycopg.Connection[Any], app: PgaApplication, model_name: str
-) -> dict[str, list[tuple[Any, ...]]]:
-    schema = schema_name(schema_of(app), model_name)
-    return {
-        table.name: connection.execute(
-            sql.SQL("SELECT * FROM {} ORDER BY {}").format(
-                sql.Identifier(schema, table.name),
-                sql.SQL(", ").join(map(sql.Identifier, table.key)),
-            )
-        ).fetchall()
-        for table in NetworkGraph.tables
-    }
+    assert len(graph_rows(connection, app, NetworkGraph.name)["members"]) == 2
 
 
 # --- demo data ---
