@@ -53,19 +53,30 @@ handbook *Statistische beveiliging* and Hundepool et al., *Statistical Disclosur
    published cells then leaves at least ``m`` spread over at least two unknown cells, so no cell
    can be recomputed, nor bounded below the threshold.
 3. Linked totals: stocks and flows satisfy ``end = start + inflow - outflow`` (the trajectories'
-   caseload, the open networks). If exactly one of those four figures is suppressed, a second
-   one is: the other flow when a flow is suppressed, else the smaller non-zero flow (the inflow
-   when they are equal). A flow suppressed this way also gets a suppressed cell in its own
-   breakdown if it has none yet (its smallest non-zero cell, or its first cell if all are zero),
-   so its cells cannot add it back up.
+   caseload, the open networks), and rule 4 makes public that a suppressed stock lies in 1 to
+   ``m - 1``. So a suppressed stock never stands beside two published flows: whenever one or
+   both stocks are suppressed and neither flow is, the smaller non-zero flow is suppressed too
+   (the inflow when they are equal). Without it one suppressed stock is the other stock and the
+   flows added up, and two suppressed stocks have a published difference ``end - start`` that,
+   with both in 1 to ``m - 1``, can pin both (``start`` 1 and ``end`` 4 when ``m`` is 5 and the
+   difference 3). When both flows are zero the stocks are equal and nothing more is suppressed:
+   all that is known is that they are equal and lie in 1 to ``m - 1``. And when one flow is
+   suppressed and no stock is, the other flow is suppressed too, zero or not. A flow suppressed
+   by this rule also gets a suppressed cell in its own breakdown if it has none yet (its smallest
+   non-zero cell, or its first cell if all are zero), so its cells cannot add it back up. Rule 3
+   suppresses only flows' totals and cells under them, so rules 1, 2 and 4 have nothing more to
+   do after it (rule 2 concerns published totals).
 4. Stocks are only ever suppressed by the primary rule: a stock is published in two half-years
    (as the end of one and the start of the next) and so must be suppressed in both or neither.
-   Each half-year's rule 3 then also protects the chain of half-years together.
+   Each half-year's rule 3 then also protects the chain of half-years together. With ``m = 2``
+   the range 1 to ``m - 1`` is the single count 1: a suppressed stock is known to be 1, and a
+   flow suppressed beside it can then be recomputed, so a minimum of 2 protects no stock (use 1
+   to suppress nothing, or 3 and up).
 
-"Recomputed" means: determined by the published figures, the sums above and the fact that counts
-are non-negative whole numbers (the property tests check exactly this, over several consecutive
-half-years). Intervention breakdowns are not linked to each other and are protected by rules
-1 and 2 alone.
+"Recomputed" means: determined by the published figures, the sums above, the fact that counts
+are non-negative whole numbers and that a suppressed stock lies in 1 to ``m - 1`` (the property
+tests check exactly this, for every minimum but 2, over several consecutive half-years).
+Intervention breakdowns are not linked to each other and are protected by rules 1 and 2 alone.
 """
 
 from __future__ import annotations
@@ -96,7 +107,14 @@ from pga.domain.trajectory import (
     InterventionState,
     Referred,
 )
-from projections.base import Batch, Envelope, ReadModel, Rows, Table, aggregate_ids
+from projections.base import (
+    Batch,
+    DispatchingReadModel,
+    Envelope,
+    Rows,
+    Table,
+    aggregate_ids,
+)
 from projections.runner import schema_name
 
 if TYPE_CHECKING:
@@ -218,7 +236,7 @@ _CHANGES_INTERVENTION: frozenset[type[PgaEvent]] = frozenset(
 )
 
 
-class Figures(ReadModel):
+class Figures(DispatchingReadModel):
     """The facts behind the half-year figures (see the module docstring)."""
 
     name: ClassVar[str] = "figures"
@@ -251,12 +269,6 @@ class Figures(ReadModel):
         self.trajectories.load(batch, "trajectory_id", ending)
         changing = aggregate_ids(envelopes, _CHANGES_INTERVENTION)
         self.interventions.load(batch, "trajectory_id", changing)
-
-    def handle(self, envelope: Envelope) -> None:
-        """Apply one event (every kind not listed in the module docstring: nothing)."""
-        handler = self._handlers.get(type(envelope.event))
-        if handler is not None:
-            handler(envelope.event)
 
     def save(self, batch: Batch) -> None:
         """Write the new and changed rows."""
@@ -532,27 +544,32 @@ def suppress_balance(
     hidden_in = suppress_breakdown(inflow, minimum_cell)
     hidden_out = suppress_breakdown(outflow, minimum_cell)
     hidden_start, hidden_end = is_small(start, minimum_cell), is_small(end, minimum_cell)
-    if hidden_start + hidden_end + hidden_in.total + hidden_out.total == 1:
-        inflow_total, outflow_total = sum(inflow), sum(outflow)
-        if hidden_in.total:
-            hide_inflow = False
-        elif hidden_out.total:
-            hide_inflow = True
-        else:
-            # A suppressed stock: hide the smaller flow that is not zero. The stocks differ (only
-            # their own values decide), so the flows differ too and one of them is not zero.
-            hide_inflow = bool(inflow_total) and (
-                not outflow_total or inflow_total <= outflow_total
-            )
-        if hide_inflow:
+    inflow_total, outflow_total = sum(inflow), sum(outflow)
+    stock_hidden = hidden_start or hidden_end
+    if stock_hidden and not (hidden_in.total or hidden_out.total):
+        # Rule 3, a suppressed stock: it takes the smaller flow that is not zero with it. With both
+        # flows zero the stocks are equal, both suppressed, and stay within 1 to m - 1 together.
+        if inflow_total and (not outflow_total or inflow_total <= outflow_total):
             hidden_in = _hide_flow(inflow, hidden_in)
-        else:
+        elif outflow_total:
             hidden_out = _hide_flow(outflow, hidden_out)
+    elif not stock_hidden and hidden_in.total != hidden_out.total:
+        # Rule 3, a lone suppressed flow: it takes the other flow with it, zero or not.
+        if hidden_in.total:
+            hidden_out = _hide_flow(outflow, hidden_out)
+        else:
+            hidden_in = _hide_flow(inflow, hidden_in)
+    # Rule 3 only ever suppresses a flow's total and a cell under it: rule 2 concerns published
+    # totals and rule 4 the stocks, so neither has anything new to do.
     return BalanceHidden(hidden_start, hidden_in, hidden_out, hidden_end)
 
 
 def _hide_flow(counts: Sequence[int], hidden: Hidden) -> Hidden:
-    """Suppress a flow's total, and one of its cells if none is suppressed yet (rule 3)."""
+    """Suppress a flow's total, and one of its cells if none is suppressed yet (rule 3).
+
+    The cell is the smallest non-zero one (the first cell if all are zero), so the published
+    cells cannot add the suppressed total back up.
+    """
     cells = list(hidden.cells)
     if not any(cells):
         nonzero = [index for index, count in enumerate(counts) if count]

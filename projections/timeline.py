@@ -21,11 +21,19 @@ trajectory's earlier entries to ``null`` in ``details``; summaries hold no perso
 stay. The stored events keep what they keep (per-subject keys are the store's business); a
 rebuild from zero blanks the same fields, so both builds have the same content.
 
-Destroyed name lists: when a member is taken off a network's name list, or the list is
-destroyed (a back-step before 2B, closing the file), the names and other personal fields of the
-``MemberPlaced`` entries concerned, and of person-level actions for those members (planned and
-completed), become ``null`` in ``details`` too: the timeline keeps that something happened, not
-who it was about.
+Destroyed name lists: ``MemberRemoved`` destroys one member's place on the list; a back-step to
+a step before 2B (``SteppedBack`` to a step outside ``PERSON_LEVEL_STEPS``) or closing the file
+(``NetworkFileClosed``) destroys the whole list, every member still on it. For each destroyed
+member the network's entries change. In its ``MemberPlaced`` entries the personal fields (names,
+date of birth, role in the group), ``trajectory_id`` (the link to its named trajectory) and
+``member_id`` (for a youth with a trajectory, the youth's ``subject_id``, which the caseload
+holds too) become ``null`` in ``details``, and the summary loses "(met PGA-traject)". Its
+``MemberRemoved`` entries, the removing event's own included, lose ``reason`` and ``member_id``
+the same way. The person-level actions planned for it lose ``member_id`` and
+``ActionPlanned.description``, their completions ``ActionCompleted.outcome``; ``action_id``
+stays, so an action's entries still hang together. A back-step's or closing's own entry is
+stored as it is (its reason is about the network). The timeline keeps that something happened,
+not who it was about. A rebuild from zero does the same, so both builds have the same content.
 
 Summaries that name an intervention, a mayor's order or a plan action by its kind (the later
 events carry only its id) look the kind up in ``entities``: one row per intervention, order and
@@ -417,8 +425,12 @@ def _behaviour_assessed(event: BehaviourAssessed, _: Timeline) -> str:
 
 
 def _member_placed(event: MemberPlaced, _: Timeline) -> str:
-    linked = " (met PGA-traject)" if event.trajectory_id is not None else ""
-    return f"Jongere op de namenlijst geplaatst{linked}"
+    return _member_placed_summary(linked=event.trajectory_id is not None)
+
+
+def _member_placed_summary(*, linked: bool) -> str:
+    """Summarise a placement; ``linked``: the member is a youth with a PGA trajectory."""
+    return "Jongere op de namenlijst geplaatst" + (" (met PGA-traject)" if linked else "")
 
 
 def _police_advice(event: PoliceAdviceReceived, _: Timeline) -> str:
@@ -486,7 +498,7 @@ def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
     earlier = [
         row
         for row in timeline.entries.where("aggregate_id", event.originator_id)
-        if row.version < event.originator_version
+        if row.version <= event.originator_version
     ]
     for row in earlier:
         personal = _PERSONAL_FIELDS.get(row.kind, ())
@@ -501,18 +513,28 @@ def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
 def _destroy_names(
     event: MemberRemoved | SteppedBack | NetworkFileClosed, timeline: Timeline
 ) -> None:
+    """Blank what earlier entries say about the members whose names are destroyed.
+
+    For every such member: the personal fields, the trajectory link and the member id (for a
+    youth with a trajectory it is the youth's subject id) of its ``MemberPlaced`` entries (whose
+    summary loses the trajectory mention with it), the same of its ``MemberRemoved`` entries
+    (the removing event's own included), and those of the person-level actions planned for it
+    and their completions.
+    """
     if isinstance(event, SteppedBack) and event.to_step in PERSON_LEVEL_STEPS:
         return  # a back-step within the person-level steps keeps the name list
     only = str(event.member_id) if isinstance(event, MemberRemoved) else None
     earlier = [
         (row, msgspec.json.decode(row.details))
         for row in timeline.entries.where("aggregate_id", event.originator_id)
-        if row.version < event.originator_version
+        if row.version <= event.originator_version
     ]
     members = {
         details["member_id"]
         for row, details in earlier
-        if row.kind == "MemberPlaced" and (only is None or details["member_id"] == only)
+        if row.kind == "MemberPlaced"
+        and details["member_id"] is not None  # None: destroyed before
+        and (only is None or details["member_id"] == only)
     }
     actions = {
         details["action_id"]
@@ -520,12 +542,21 @@ def _destroy_names(
         if row.kind == "ActionPlanned" and details.get("member_id") in members
     }
     for row, details in earlier:
-        concerned = (row.kind == "MemberPlaced" and details["member_id"] in members) or (
+        about_member = row.kind in {"MemberPlaced", "MemberRemoved"}
+        concerned = (about_member and details["member_id"] in members) or (
             row.kind in {"ActionPlanned", "ActionCompleted"} and details["action_id"] in actions
         )
-        personal = _PERSONAL_FIELDS.get(row.kind, ())
-        if concerned and any(details.get(name) is not None for name in personal):
-            row.details = _json_text({**details, **dict.fromkeys(personal)})
+        if not concerned:
+            continue
+        blanked = dict.fromkeys(_PERSONAL_FIELDS.get(row.kind, ()))
+        if row.kind == "MemberPlaced":
+            blanked[_TRAJECTORY_LINK] = None  # the link leads to the named trajectory
+        if row.kind in {"MemberPlaced", "MemberRemoved", "ActionPlanned"}:
+            blanked[_MEMBER_ID] = None  # a linked youth's member id is its subject id
+        if any(details.get(name) is not None for name in blanked):
+            row.details = _json_text({**details, **blanked})
+            if row.kind == "MemberPlaced":
+                row.summary = _member_placed_summary(linked=False)
             timeline.entries.touch(row)
 
 
@@ -647,6 +678,9 @@ EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
 _PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     event_class.__name__: event_class.personal_fields for event_class in EVENT_KINDS
 }
+#: The field of ``MemberPlaced`` that links a member to its trajectory (and so to its name).
+_TRAJECTORY_LINK = "trajectory_id"
+_MEMBER_ID = "member_id"
 #: Events whose summary names an entity by its kind, looked up in ``entities``.
 _NEEDS_ENTITIES = frozenset(
     {

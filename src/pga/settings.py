@@ -94,7 +94,7 @@ class Settings:
                 env, CASELOAD_INACTIVE_DAYS, 30, _integer_between(1, 3650)
             ),
             network_step_days=_read(env, NETWORK_STEP_DAYS, {}, _step_days),
-            figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(1, 100)),
+            figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(3, 100)),
             pseudonym_key=_read(env, PSEUDONYM_KEY, b"", _secret),
         )
 

@@ -51,6 +51,7 @@ def test_configured_values_reach_the_queries() -> None:
         ("PGA_CASELOAD_INACTIVE_DAYS", "0"),
         ("PGA_CASELOAD_TURNS_18_DAYS", "ninety"),
         ("PGA_FIGURES_MINIMUM_CELL", "0"),
+        ("PGA_FIGURES_MINIMUM_CELL", "2"),
         ("PGA_PROJECTION_BATCH_SIZE", "0"),
     ],
 )

@@ -452,6 +452,55 @@ def test_small_counts_are_published_as_null_and_flagged_suppressed_never_as_zero
     assert published.trajectories.active_at_end == Figure(value=9, suppressed=False)
 
 
+def test_two_small_stocks_beside_published_flows_take_the_smaller_flow_with_them(
+    app: PgaApplication, project: Project, connection: psycopg.Connection[Any], schema: str
+) -> None:
+    # Caseload and open networks alike: 1 at the start, 8 in, 5 out, 4 at the end. Published
+    # flows would give end - start = 3, and with both stocks in 1 to 4 that pins them: 1 and 4.
+    refer(app, date(2025, 11, 3))
+    NetworkDriver(app, "Groep Vooraf", opened_on=date(2025, 11, 3))
+    referred = [refer(app, date(2026, 1, day)) for day in range(5, 13)]
+    networks = [
+        NetworkDriver(app, f"Groep {day}", opened_on=date(2026, 1, day)) for day in range(5, 13)
+    ]
+    project(Figures())
+    for day, recorded in enumerate(referred[:5], start=1):
+        close(app, recorded, date(2026, 2, day), "doelen_behaald")
+    for day, network in enumerate(networks[:5], start=1):
+        network.close(date(2026, 2, day))
+    project(Figures())
+    periods = [HalfYear(2025, 2), HalfYear(2026, 1)]
+    raw = [half_year(connection, schema, p.year, p.half, minimum_cell=1) for p in periods]
+    published = [half_year(connection, schema, p.year, p.half) for p in periods]
+
+    counted = raw[1]
+    assert caseload(counted) == (1, 4)
+    assert (
+        counted.trajectories.referrals.total.value,
+        counted.trajectories.outflow.total.value,
+    ) == (8, 5)
+    assert counted.networks.open_at_start.value == 1
+    assert (counted.networks.opened.value, counted.networks.closed.value) == (8, 5)
+    assert counted.networks.open_at_end.total.value == 4
+    assert recoverable(linked_arcs(published, raw)) == []
+    shown = published[1]
+    hidden = Figure(value=None, suppressed=True)
+    assert (shown.trajectories.active_at_start, shown.trajectories.active_at_end) == (
+        hidden,
+        hidden,
+    )
+    assert shown.trajectories.referrals.total == Figure(value=8, suppressed=False)
+    assert shown.trajectories.outflow.total == hidden
+    assert {cell.code for cell in shown.trajectories.outflow.cells if cell.suppressed} == {
+        "doelen_behaald"
+    }
+    assert (shown.networks.open_at_start, shown.networks.open_at_end.total) == (hidden, hidden)
+    assert (shown.networks.opened, shown.networks.closed) == (
+        Figure(value=8, suppressed=False),
+        hidden,
+    )
+
+
 # --- the demo data ---
 
 
@@ -607,7 +656,12 @@ def linked_arcs(published: list[HalfYearFigures], raw: list[HalfYearFigures]) ->
                 getattr(mine.interventions, name), getattr(full.interventions, name)
             )
             arcs.extend(spread(f"{name}{index}", breakdown, "outside"))
-    return [*chain_arcs("caseload", caseload), *chain_arcs("networks", networks), *arcs]
+    minimum_cell = published[0].minimum_cell if published else DEFAULT_MINIMUM_CELL
+    return [
+        *chain_arcs("caseload", caseload, minimum_cell=minimum_cell),
+        *chain_arcs("networks", networks, minimum_cell=minimum_cell),
+        *arcs,
+    ]
 
 
 @pytest.mark.slow

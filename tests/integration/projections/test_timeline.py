@@ -14,6 +14,7 @@ from pga.domain.network import NETWORK_EVENTS, ActionLevel, NetworkStep
 from pga.domain.trajectory import TRAJECTORY_EVENTS, Regisseur
 from projections.control import digest, rebuild
 from projections.timeline import Timeline, TimelineEntry, timeline
+from tests.integration.projections import network_driver
 from tests.integration.projections.cases import (
     GGD,
     HALT,
@@ -324,7 +325,8 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
             d(1, 6),
             "Partner aangesloten: politie-midden-nederland (politie)",
         ),
-        ("MemberPlaced", d(1, 25), "Jongere op de namenlijst geplaatst (met PGA-traject)"),
+        # Placed with a trajectory, then removed: the summary no longer mentions the trajectory.
+        ("MemberPlaced", d(1, 25), "Jongere op de namenlijst geplaatst"),
         ("MemberPlaced", d(1, 7), "Jongere op de namenlijst geplaatst"),
         ("MemberRemoved", d(1, 26), "Jongere van de namenlijst gehaald"),
         ("PoliceAdviceReceived", d(1, 27), "Advies van de politie ontvangen (met groepsscan)"),
@@ -632,14 +634,26 @@ def test_a_destroyed_name_list_leaves_no_names_in_the_networks_timeline(
     schema: str,
     destroy: str,
 ) -> None:
+    kept_case, gone_case, left_case = (
+        network_driver.refer(app, police_reference=f"PL-TEST-000{number}").aggregate_id
+        for number in (1, 2, 3)
+    )
     network = NetworkDriver(app, "Groep Voorbeeldhof")
     network.to_name_list(d(1, 6))
-    kept = network.place(d(1, 7), given_name="Blijftlid", family_name="Blijvoorbeeld")
-    gone = network.place(d(1, 7), given_name="Vertreklid", family_name="Vertrekvoorbeeld")
+    kept = network.place(
+        d(1, 7), given_name="Blijftlid", family_name="Blijvoorbeeld", trajectory_id=kept_case
+    )
+    gone = network.place(
+        d(1, 7), given_name="Vertreklid", family_name="Vertrekvoorbeeld", trajectory_id=gone_case
+    )
+    left = network.place(
+        d(1, 7), given_name="Eerderlid", family_name="Eerdervoorbeeld", trajectory_id=left_case
+    )
     network.to_interpretation(d(1, 8))
     network.to_advice(d(1, 9))
     network.to_plan(d(1, 10))
     action = network.plan_action(d(3, 1), member_id=gone)
+    network.remove_member(left, d(1, 15))  # taken off before the rest
     project(Timeline(), batch_size=3)  # the placements are stored before the destruction
     if destroy == "remove":
         network.remove_member(gone, d(1, 20))
@@ -650,15 +664,49 @@ def test_a_destroyed_name_list_leaves_no_names_in_the_networks_timeline(
         network.close(d(1, 21))
     project(Timeline())
     items = entries(connection, schema, network.id)
-    stored = msgspec.json.encode([item.details for item in items])
-    assert b"Vertreklid" not in stored
-    assert b"Vertrekvoorbeeld" not in stored
+    stored = msgspec.json.encode([(item.summary, item.details) for item in items])
+    destroyed = {gone: gone_case, left: left_case}
+    if destroy != "remove":
+        destroyed[kept] = kept_case
+    for name in (b"Vertreklid", b"Vertrekvoorbeeld", b"Eerderlid", b"Eerdervoorbeeld"):
+        assert name not in stored
     assert (b"Blijftlid" in stored) is (destroy == "remove")
-    placed = [item for item in items if item.kind == "MemberPlaced"]
-    assert {item.details["member_id"] for item in placed} == {str(kept), str(gone)}
+    for trajectory_id in destroyed.values():
+        assert str(trajectory_id).encode() not in stored
+    assert (str(kept_case).encode() in stored) is (destroy == "remove")
+    for member_id in destroyed:  # for a youth with a trajectory, the youth's subject id
+        assert str(member_id).encode() not in stored
+    assert_placements_and_removals(
+        items, kept=kept, kept_case=kept_case, removed=destroy == "remove"
+    )
     (planned,) = [item for item in items if item.kind == "ActionPlanned"]
     assert planned.details["action_id"] == str(action)
     assert planned.details["description"] is None
+    assert planned.details["member_id"] is None
     incremental = digest(connection, schema, Timeline())
     rebuild(app, [Timeline()])
     assert digest(connection, schema, Timeline()) == incremental
+
+
+def assert_placements_and_removals(
+    items: list[TimelineEntry], *, kept: UUID, kept_case: UUID, removed: bool
+) -> None:
+    """Only the kept member (when one was removed, not the list destroyed) is still named."""
+    placed = [item for item in items if item.kind == "MemberPlaced"]
+    assert len(placed) == 3
+    survivors = [item for item in placed if item.details["member_id"] is not None]
+    if removed:
+        (survivor,) = survivors
+        assert survivor.details["member_id"] == str(kept)
+        assert survivor.details["trajectory_id"] == str(kept_case)
+        assert survivor.summary == "Jongere op de namenlijst geplaatst (met PGA-traject)"
+    else:
+        assert survivors == []
+    for item in placed:
+        if item not in survivors:
+            assert item.details["trajectory_id"] is None
+            assert item.summary == "Jongere op de namenlijst geplaatst"
+    removals = [item for item in items if item.kind == "MemberRemoved"]
+    assert len(removals) == (2 if removed else 1)
+    assert all(item.details["reason"] is None for item in removals)
+    assert all(item.details["member_id"] is None for item in removals)
