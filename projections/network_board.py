@@ -228,10 +228,10 @@ class NetworkBoard(DispatchingReadModel):
         self._handlers: dict[type[PgaEvent], Callable[[Any], None]] = {
             NetworkOpened: self._opened,
             ProcesregisseurAssigned: self._procesregisseur_assigned,
-            NetworkPartnerJoined: self._partner_joined,
-            NetworkPartnerLeft: self._partner_left,
-            SignalShared: self._signal_shared,
-            MemberPlaced: self._member_placed,
+            NetworkPartnerJoined: self._counter("partners", +1),
+            NetworkPartnerLeft: self._counter("partners", -1),
+            SignalShared: self._counter("signals", +1),
+            MemberPlaced: self._counter("members", +1),
             MemberRemoved: self._member_removed,
             ActionPlanned: self._action_planned,
             ActionCompleted: self._action_completed,
@@ -292,25 +292,15 @@ class NetworkBoard(DispatchingReadModel):
         row.procesregisseur_organisation = event.organisation
         self.networks.touch(row)
 
-    def _partner_joined(self, event: NetworkPartnerJoined) -> None:
-        row = self._network(event.originator_id)
-        row.partners += 1
-        self.networks.touch(row)
+    def _counter(self, field: str, step: int) -> Callable[[Any], None]:
+        """Return a handler that moves one of the network's counters by ``step``."""
 
-    def _partner_left(self, event: NetworkPartnerLeft) -> None:
-        row = self._network(event.originator_id)
-        row.partners -= 1
-        self.networks.touch(row)
+        def count(event: PgaEvent) -> None:
+            row = self._network(event.originator_id)
+            setattr(row, field, getattr(row, field) + step)
+            self.networks.touch(row)
 
-    def _signal_shared(self, event: SignalShared) -> None:
-        row = self._network(event.originator_id)
-        row.signals += 1
-        self.networks.touch(row)
-
-    def _member_placed(self, event: MemberPlaced) -> None:
-        row = self._network(event.originator_id)
-        row.members += 1
-        self.networks.touch(row)
+        return count
 
     def _member_removed(self, event: MemberRemoved) -> None:
         row = self._network(event.originator_id)
