@@ -65,6 +65,7 @@ from pga.domain.catalogue import PartnerRole
 from pga.domain.trajectory import Regisseur
 from pga.recording import Actor, CommandContext
 from pga.store.database import (
+    EVENTS_TABLE,
     create_database,
     drop_database,
     ensure_schema,
@@ -72,8 +73,8 @@ from pga.store.database import (
     with_database,
 )
 from projections import read_models
-from projections.control import digest, head, wait_for
-from projections.runner import ProjectionError, Runner
+from projections.control import digest, wait_for
+from projections.runner import ProjectionError, Runner, head
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -93,7 +94,6 @@ FRESHNESS_PAUSE_SECONDS = 0.01
 WAIT_TIMEOUT_SECONDS = 10.0
 DEMO_SCHEMA = "demo"
 BENCH_SCHEMA = "bench"
-EVENTS_TABLE = "pga_events"
 
 #: A canonical (lower-case, hyphenated) UUID, as msgspec and PostgreSQL write them.
 _UUID = re.compile(rb"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")

@@ -32,11 +32,6 @@ def read_models(settings: Settings | None = None) -> list[ReadModel]:
     return [cls() if settings is None else cls.from_settings(settings) for cls in classes]
 
 
-def read_model_names() -> list[str]:
-    """Return the names of the read models (``caseload``, ``timeline``, ...)."""
-    return [model.name for model in read_models()]
-
-
 def select_read_models(names: list[str], settings: Settings | None = None) -> list[ReadModel]:
     """Return fresh instances of the named read models; raise ``KeyError`` for an unknown name."""
     models = {model.name: model for model in read_models(settings)}

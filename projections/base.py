@@ -121,12 +121,21 @@ class Batch:
         return sql.Identifier(self.schema, table if isinstance(table, str) else table.name)
 
     def fetch(self, table: Table, column: str, values: Collection[Any]) -> list[tuple[Any, ...]]:
-        """Return every row (all columns, in order) whose ``column`` is one of ``values``."""
+        """Return every row (all columns, in order) whose ``column`` is one of ``values``.
+
+        A ``jsonb`` column is returned as JSON text: rows read and write JSON as text.
+        """
         if not values:
             return []
         self.cursor.execute(
             sql.SQL("SELECT {columns} FROM {table} WHERE {column} = ANY(%s)").format(
-                columns=sql.SQL(", ").join(map(sql.Identifier, table.column_names)),
+                columns=sql.SQL(", ").join(
+                    # jsonb comes back as the JSON text it is written as, not decoded.
+                    sql.SQL("{}::text" if kind.startswith("jsonb") else "{}").format(
+                        sql.Identifier(name)
+                    )
+                    for name, kind in table.columns
+                ),
                 table=self.table(table),
                 column=sql.Identifier(column),
             ),

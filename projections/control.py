@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from pga.store.database import EVENTS_TABLE, SEALS_TABLE
 from projections.runner import (
     DEFAULT_BATCH_SIZE,
     TRACKING,
     ProjectionError,
-    Runner,
+    catch_up,
+    has_tracking,
+    head,
     notification_channel,
     schema_name,
 )
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
     from pga.application import PgaApplication
     from projections.base import ReadModel
 
-EVENTS_TABLE = "pga_events"
-SEALS_TABLE = "pga_seals"
 DEFAULT_WAIT_SECONDS = 2.0
 
 
@@ -100,16 +101,6 @@ class ReadModelUnavailable(ProjectionError):
     """A read model cannot reach a position: it is not built, or stopped at a poison event."""
 
 
-def head(connection: psycopg.Connection[Any], app_schema: str) -> int:
-    """Return the position of the newest stored event (0 for an empty store)."""
-    row = connection.execute(
-        sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
-            sql.Identifier(app_schema, EVENTS_TABLE)
-        )
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def status(
     connection: psycopg.Connection[Any], app_schema: str, models: Sequence[ReadModel]
 ) -> list[ReadModelStatus]:
@@ -122,26 +113,11 @@ def _status(
     connection: psycopg.Connection[Any], app_schema: str, model: ReadModel, current_head: int
 ) -> ReadModelStatus:
     live = schema_name(app_schema, model.name)
-    tracking = _tracking(connection, live)
+    tracking = _tracking(connection, live) or {}
     rebuild = _tracking(connection, schema_name(app_schema, model.name, next_generation=True))
-    rebuild_position = None if rebuild is None else int(rebuild["position"])
-    if tracking is None:
-        return ReadModelStatus(
-            name=model.name,
-            version=model.version,
-            stored_version=None,
-            position=0,
-            head=current_head,
-            lag_events=_count_after(connection, app_schema, 0),
-            lag_seconds=_waiting_since(connection, app_schema, 0),
-            running=_locked(connection, live),
-            updated_at=None,
-            failure=None,
-            rebuild_position=rebuild_position,
-        )
-    position = int(tracking["position"])
+    position = int(tracking.get("position", 0))
     failure = None
-    if tracking["failed_position"] is not None:
+    if tracking.get("failed_position") is not None:
         failure = Failure(
             position=int(tracking["failed_position"]),
             kind=str(tracking["failed_kind"]),
@@ -153,20 +129,20 @@ def _status(
     return ReadModelStatus(
         name=model.name,
         version=model.version,
-        stored_version=int(tracking["version"]),
+        stored_version=None if not tracking else int(tracking["version"]),
         position=position,
         head=current_head,
         lag_events=_count_after(connection, app_schema, position),
         lag_seconds=_waiting_since(connection, app_schema, position),
         running=_locked(connection, live),
-        updated_at=tracking["updated_at"],
+        updated_at=tracking.get("updated_at"),
         failure=failure,
-        rebuild_position=rebuild_position,
+        rebuild_position=None if rebuild is None else int(rebuild["position"]),
     )
 
 
 def _tracking(connection: psycopg.Connection[Any], schema: str) -> dict[str, Any] | None:
-    if not _has_tracking(connection, schema):
+    if not has_tracking(connection, schema):
         return None
     cursor = connection.execute(
         sql.SQL(
@@ -179,15 +155,6 @@ def _tracking(connection: psycopg.Connection[Any], schema: str) -> dict[str, Any
         return None
     names = [column.name for column in cursor.description or ()]
     return dict(zip(names, row, strict=True))
-
-
-def _has_tracking(connection: psycopg.Connection[Any], schema: str) -> bool:
-    row = connection.execute(
-        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relname = %s",
-        (schema, TRACKING),
-    ).fetchone()
-    return row is not None
 
 
 def _count_after(connection: psycopg.Connection[Any], app_schema: str, position: int) -> int:
@@ -260,7 +227,7 @@ def digest_at(
     transaction, so a runner committing meanwhile cannot mix two batches into one digest).
     """
     schema = schema_name(app_schema, model.name, next_generation=next_generation)
-    if not _has_tracking(connection, schema):
+    if not has_tracking(connection, schema):
         msg = f"read model {model.name} has not been built"
         raise ReadModelUnavailable(msg)
     hasher = hashlib.sha256(f"{model.name} v{model.version}\n".encode())
@@ -310,12 +277,13 @@ def rebuild(
     The live table sets keep serving (and, with ``pga project`` running, keep following) until
     the new ones have caught up; the swap is one transaction.
     """
-    with Runner(app, models, mode="rebuild", batch_size=batch_size or DEFAULT_BATCH_SIZE) as runner:
-        result = runner.run(on_progress=on_progress)
-    if result.poisoned:
-        msg = f"rebuild stopped at a poison event: {', '.join(result.poisoned)}"
-        raise ProjectionError(msg)
-    return result.events
+    return catch_up(
+        app,
+        models,
+        mode="rebuild",
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        on_progress=on_progress,
+    )
 
 
 # --- read-your-writes ---

@@ -43,6 +43,7 @@ from eventsourcing.persistence import OperationalError as LibraryOperationalErro
 from psycopg import sql
 
 from pga.recording import metadata_of
+from pga.store.database import EVENTS_TABLE
 from projections.base import Batch, Envelope
 
 if TYPE_CHECKING:
@@ -75,6 +76,27 @@ def schema_name(app_schema: str, model_name: str, *, next_generation: bool = Fal
         msg = f"schema name {name!r} is longer than PostgreSQL's {_IDENTIFIER_LIMIT} characters"
         raise ValueError(msg)
     return name
+
+
+def head(connection: psycopg.Connection[Any], app_schema: str) -> int:
+    """Return the position of the newest stored event (0 for an empty store)."""
+    row = connection.execute(
+        sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
+            sql.Identifier(app_schema, EVENTS_TABLE)
+        ),
+        prepare=True,
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def has_tracking(connection: psycopg.Connection[Any], schema: str) -> bool:
+    """Tell whether a table set (its ``tracking`` table) exists in ``schema``."""
+    row = connection.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s",
+        (schema, TRACKING),
+    ).fetchone()
+    return row is not None
 
 
 def notification_channel(schema: str) -> str:
@@ -174,7 +196,6 @@ class Runner:
         self.batch_size = batch_size
         self.use_locks = use_locks
         self.app_schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
-        events_table: str = app.recorder.events_table_name  # type: ignore[attr-defined]
         # The library's select_notifications without its dict rows and text-format bytea (it
         # cost more than the query itself): rendered once, read in binary.
         self._select_page = (
@@ -182,12 +203,7 @@ class Runner:
                 "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
                 " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
             )
-            .format(sql.Identifier(self.app_schema, events_table))
-            .as_string()
-        )
-        self._select_head = (
-            sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}")
-            .format(sql.Identifier(self.app_schema, events_table))
+            .format(sql.Identifier(self.app_schema, EVENTS_TABLE))
             .as_string()
         )
         self.generations: list[Generation] = []
@@ -197,6 +213,7 @@ class Runner:
         self._prepared = False
         self._rebuild_started = False
         self._held: set[str] = set()
+        self._head = 0
         #: Events this runner applied, per read model (whichever table set).
         self.applied_by_model: dict[str, int] = {}
 
@@ -312,15 +329,8 @@ class Runner:
         return [generation]
 
     def _stored_version(self, schema: str) -> int | None:
-        row = self.connection.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
-        ).fetchone()
-        if row is None:
-            return None
-        stored = self.connection.execute(
-            sql.SQL("SELECT version FROM {} LIMIT 1").format(sql.Identifier(schema, TRACKING))
-        ).fetchone()
-        return None if stored is None else int(stored[0])
+        row = _tracking_row(self.connection, schema)
+        return None if row is None else row[1]
 
     def refresh(self) -> None:
         """Re-read every generation's position (another runner or a swap may have moved it)."""
@@ -381,8 +391,7 @@ class Runner:
 
     def head(self) -> int:
         """Return the position of the newest stored event (0 for an empty store)."""
-        row = self.connection.execute(self._select_head).fetchone()
-        return int(row[0]) if row else 0
+        return head(self.connection, self.app_schema)
 
     def read(self, after: int, limit: int) -> tuple[list[Envelope], Poison | None]:
         """Read and decode up to ``limit`` events after ``after``; stop at an undecodable one."""
@@ -425,7 +434,7 @@ class Runner:
         for generation in active:
             groups.setdefault(generation.position, []).append(generation)
         applied = 0
-        head = self.head()
+        head = self._head = self.head()
         for position in sorted(groups, reverse=True):
             if position >= head:
                 continue
@@ -562,10 +571,9 @@ class Runner:
 
     # --- swapping a rebuilt table set in ---
 
-    def swap_ready(self) -> list[Generation]:
-        """Swap in every next generation that has caught up; return the swapped ones."""
-        swapped = []
-        head = self.head()
+    def swap_ready(self) -> None:
+        """Swap in every next generation that has caught up (to the head ``step`` read)."""
+        head = self._head
         for generation in list(self.generations):
             if not (generation.next_generation and generation.locked and generation.exists):
                 continue
@@ -574,7 +582,6 @@ class Runner:
             live = schema_name(self.app_schema, generation.model.name)
             if not self._swap(generation, live):
                 continue
-            swapped.append(generation)
             self._release(generation)
             self.generations = [
                 each
@@ -585,7 +592,6 @@ class Runner:
                 self.generations.append(Generation(generation.model, live, next_generation=False))
                 self.refresh()
             _log.info("read model %s: rebuilt and swapped in", generation.model.name)
-        return swapped
 
     def _swap(self, generation: Generation, live: str) -> bool:
         connection = self.connection
@@ -717,16 +723,22 @@ class Runner:
 
 
 def catch_up(
-    app: PgaApplication, models: Iterable[ReadModel], *, batch_size: int = DEFAULT_BATCH_SIZE
+    app: PgaApplication,
+    models: Iterable[ReadModel],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    mode: Literal["all", "rebuild"] = "all",
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Bring the given read models up to the current head in this process; return the events.
+    """Bring read models up to the current head in this process; return the events applied.
 
-    Each event counts once, however many of the read models applied it.
-
+    Each event counts once, however many of the read models applied it. With
+    ``mode="rebuild"`` they are rebuilt from zero beside the live ones and swapped in.
     Raises ``ProjectionError`` naming the read models that stopped at a poison event.
     """
-    with Runner(app, list(models), batch_size=batch_size) as runner:
-        result = runner.run(until_caught_up=True)
+    with Runner(app, list(models), mode=mode, batch_size=batch_size) as runner:
+        # A rebuild ends once swapped in: "caught up" alone would also end it when a swap waits.
+        result = runner.run(until_caught_up=mode == "all", on_progress=on_progress)
     if result.poisoned:
         msg = f"read models stopped at a poison event: {', '.join(result.poisoned)}"
         raise ProjectionError(msg)
@@ -741,12 +753,7 @@ def _tracking_row(
     connection: psycopg.Connection[Any], schema: str
 ) -> tuple[int, int, int | None] | None:
     """Return a table set's position, version and poison position (``None``: no such set)."""
-    exists = connection.execute(
-        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relname = %s",
-        (schema, TRACKING),
-    ).fetchone()
-    if exists is None:
+    if not has_tracking(connection, schema):
         return None
     try:
         row = connection.execute(

@@ -121,7 +121,7 @@ from projections.paging import DEFAULT_PAGE_SIZE, limit_offset
 from projections.runner import schema_name
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     import psycopg
 
@@ -727,15 +727,6 @@ class Timeline(ReadModel):
         with_entities = aggregate_ids(envelopes, _NEEDS_ENTITIES)
         self.entries.load(batch, "aggregate_id", with_entries)
         self.entities.load(batch, "aggregate_id", with_entities)
-        self._details_as_text(with_entries)
-
-    def _details_as_text(self, aggregates: Collection[UUID]) -> None:
-        """Turn loaded ``details`` (decoded by psycopg) back into the JSON text rows hold."""
-        for aggregate_id in aggregates:
-            for row in self.entries.where("aggregate_id", aggregate_id):
-                details: object = row.details
-                if not isinstance(details, str):
-                    row.details = _json_text(details)
 
     def handle(self, envelope: Envelope) -> None:
         """Add the event's entry (and apply its effect on earlier entries, if any)."""

@@ -261,14 +261,15 @@ def _project(arguments: argparse.Namespace, settings: Settings) -> int:
         _freeze_start_up_objects()
         started = time.perf_counter()
         reporter = _ProgressReporter("pga project")
-        with Runner(app, read_models(settings), batch_size=batch_size) as runner:
+        models = read_models(settings)
+        with Runner(app, models, batch_size=batch_size) as runner:
             result = runner.run(
                 stop=stop, until_caught_up=arguments.until_caught_up, on_progress=reporter
             )
         elapsed = time.perf_counter() - started
     print(
         f"pga project: processed {result.events} events in {elapsed:.1f} s"
-        f" ({result.applied} applications to {len(read_models())} read models)"
+        f" ({result.applied} applications to {len(models)} read models)"
     )
     if result.poisoned:
         print(
@@ -281,8 +282,8 @@ def _project(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _projections_status(_arguments: argparse.Namespace, settings: Settings) -> int:
-    with open_application(settings) as app, _connection(settings) as connection:
-        del app  # opened for its side effect: the event store's tables exist
+    # The application is opened for its side effect only: the event store's tables exist.
+    with open_application(settings), _connection(settings) as connection:
         statuses = status(connection, settings.database_schema, read_models())
     print(_format_projection_status(statuses))
     return EXIT_FAILURE if any(each.failure for each in statuses) else EXIT_OK

@@ -31,6 +31,9 @@ EMBEDDED_DATABASE = "pga"
 APPLICATION_TABLE_PREFIX = "pga"
 """The event store's table prefix: the lowercased name of pga's eventsourcing Application."""
 
+EVENTS_TABLE = f"{APPLICATION_TABLE_PREFIX}_events"
+SEALS_TABLE = f"{APPLICATION_TABLE_PREFIX}_seals"
+
 _CONNECT_TIMEOUT_SECONDS = 10
 _REDACTED = "***"
 # Connection parameters the eventsourcing library's PostgreSQL settings can carry.
