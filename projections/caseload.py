@@ -495,7 +495,7 @@ class CaseloadQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         check_page(self.page, self.page_size)
 
 
-class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True):
+class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One trajectory on the caseload, with what is relative to the query's ``today``."""
 
     trajectory_id: UUID
@@ -523,7 +523,7 @@ class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True):
     """The signals on ``today``, in ``Signal`` order (none for closed or erased trajectories)."""
 
 
-class CaseloadPage(msgspec.Struct, frozen=True, kw_only=True):
+class CaseloadPage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One page of the caseload, and how many trajectories match in all."""
 
     items: list[CaseloadItem]

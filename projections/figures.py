@@ -420,14 +420,14 @@ class HalfYear(msgspec.Struct, frozen=True, order=True):
 # --- published figures ---
 
 
-class Figure(msgspec.Struct, frozen=True, kw_only=True):
+class Figure(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One published count: ``value`` is ``None`` exactly when it is suppressed."""
 
     value: int | None
     suppressed: bool
 
 
-class Cell(msgspec.Struct, frozen=True, kw_only=True):
+class Cell(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One row of a breakdown: a catalogue code, its Dutch label and its published count."""
 
     code: str
@@ -436,14 +436,14 @@ class Cell(msgspec.Struct, frozen=True, kw_only=True):
     suppressed: bool
 
 
-class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
+class Breakdown(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Counts per code, in catalogue order (zeros included), and their total."""
 
     cells: tuple[Cell, ...]
     total: Figure
 
 
-class TrajectoryFigures(msgspec.Struct, frozen=True, kw_only=True):
+class TrajectoryFigures(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """PGA 18min: the caseload at both ends of the period, and what came in and went out."""
 
     active_at_start: Figure
@@ -454,7 +454,7 @@ class TrajectoryFigures(msgspec.Struct, frozen=True, kw_only=True):
     active_at_end: Figure
 
 
-class InterventionFigures(msgspec.Struct, frozen=True, kw_only=True):
+class InterventionFigures(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Interventions per type that started, were completed or were aborted in the period."""
 
     started: Breakdown
@@ -462,7 +462,7 @@ class InterventionFigures(msgspec.Struct, frozen=True, kw_only=True):
     aborted: Breakdown
 
 
-class NetworkFigures(msgspec.Struct, frozen=True, kw_only=True):
+class NetworkFigures(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Youth networks (7-stappenmodel): open at the start, opened, closed, per step at the end."""
 
     open_at_start: Figure
@@ -472,7 +472,7 @@ class NetworkFigures(msgspec.Struct, frozen=True, kw_only=True):
     """Per step at the end of the period's last day; the total is the open networks."""
 
 
-class HalfYearFigures(msgspec.Struct, frozen=True, kw_only=True):
+class HalfYearFigures(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The management figures of one half-year, suppressed with ``minimum_cell``."""
 
     period: str

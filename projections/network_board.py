@@ -367,7 +367,7 @@ class NetworkBoard(DispatchingReadModel):
 # --- queries ---
 
 
-class NetworkRow(msgspec.Struct, frozen=True, kw_only=True):
+class NetworkRow(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One network on the board, with what is relative to the query's ``today``."""
 
     network_id: UUID
@@ -399,7 +399,7 @@ class NetworkRow(msgspec.Struct, frozen=True, kw_only=True):
     """Days from ``due_on`` to ``today`` when overdue, else 0."""
 
 
-class BoardColumn(msgspec.Struct, frozen=True, kw_only=True):
+class BoardColumn(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One step's column: its networks, longest in the step first."""
 
     step: NetworkStep
@@ -407,7 +407,7 @@ class BoardColumn(msgspec.Struct, frozen=True, kw_only=True):
     overdue: int
 
 
-class Board(msgspec.Struct, frozen=True, kw_only=True):
+class Board(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The board on ``today``: one column per step in the model's order, empty ones included."""
 
     today: date
@@ -416,7 +416,7 @@ class Board(msgspec.Struct, frozen=True, kw_only=True):
     overdue: int
 
 
-class NetworkPage(msgspec.Struct, frozen=True, kw_only=True):
+class NetworkPage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One page of the network list, and how many networks match in all."""
 
     items: list[NetworkRow]

@@ -330,7 +330,7 @@ class NetworkGraph(DispatchingReadModel):
 # --- queries ---
 
 
-class GraphNode(msgspec.Struct, frozen=True, kw_only=True):
+class GraphNode(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """A network (id: its UUID, label: its working name) or a youth (id and label: reference)."""
 
     kind: Literal["network", "youth"]
@@ -340,7 +340,7 @@ class GraphNode(msgspec.Struct, frozen=True, kw_only=True):
     """The network's current step (``None`` for a youth)."""
 
 
-class GraphEdge(msgspec.Struct, frozen=True, kw_only=True):
+class GraphEdge(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """A membership (youth → network) or a co-suspect link (between two youths)."""
 
     kind: Literal["member", "co_suspect"]
@@ -350,7 +350,7 @@ class GraphEdge(msgspec.Struct, frozen=True, kw_only=True):
     """For a co-suspect link: in how many incidents both were suspects."""
 
 
-class Graph(msgspec.Struct, frozen=True, kw_only=True):
+class Graph(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Nodes (networks first, then youths) and edges (memberships first, then co-suspects)."""
 
     nodes: list[GraphNode]

@@ -778,7 +778,7 @@ class Timeline(ReadModel):
 # --- queries ---
 
 
-class RecordedBy(msgspec.Struct, frozen=True, kw_only=True):
+class RecordedBy(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Who recorded an event (from its metadata)."""
 
     user: str
@@ -786,7 +786,7 @@ class RecordedBy(msgspec.Struct, frozen=True, kw_only=True):
     role: str
 
 
-class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
+class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One entry of a timeline."""
 
     version: int
@@ -804,7 +804,7 @@ class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
     """The versions of the corrections of this entry (empty: never corrected)."""
 
 
-class TimelinePage(msgspec.Struct, frozen=True, kw_only=True):
+class TimelinePage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One page of an aggregate's timeline, and how many entries it has in all."""
 
     aggregate_id: UUID

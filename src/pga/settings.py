@@ -30,6 +30,17 @@ CASELOAD_INACTIVE_DAYS = "PGA_CASELOAD_INACTIVE_DAYS"
 NETWORK_STEP_DAYS = "PGA_NETWORK_STEP_DAYS"
 FIGURES_MINIMUM_CELL = "PGA_FIGURES_MINIMUM_CELL"
 PSEUDONYM_KEY = "PGA_PSEUDONYM_KEY"
+MUNICIPALITY = "PGA_MUNICIPALITY"
+JWT_SECRET = "PGA_JWT_SECRET"
+JWT_PUBLIC_KEY = "PGA_JWT_PUBLIC_KEY"
+JWT_JWKS_FILE = "PGA_JWT_JWKS_FILE"
+JWT_ALGORITHMS = "PGA_JWT_ALGORITHMS"
+JWT_ISSUER = "PGA_JWT_ISSUER"
+JWT_AUDIENCE = "PGA_JWT_AUDIENCE"
+API_MAX_BODY_BYTES = "PGA_API_MAX_BODY_BYTES"
+API_WAIT_SECONDS = "PGA_API_WAIT_SECONDS"
+READY_MAX_LAG_SECONDS = "PGA_READY_MAX_LAG_SECONDS"
+SERVE_PROJECTIONS = "PGA_SERVE_PROJECTIONS"
 _MIN_SECRET_LENGTH = 32
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
@@ -38,6 +49,10 @@ _URL_SCHEMES = ("postgresql://", "postgres://")
 MAX_SCHEMA_LENGTH = 40
 _SQL_IDENTIFIER = re.compile(rf"[a-z_][a-z0-9_]{{0,{MAX_SCHEMA_LENGTH - 1}}}")
 _T = TypeVar("_T")
+_ORGANISATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Signing algorithms a token may be verified with (never ``none``; chosen by configuration).
+SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
 
 class SettingsError(ValueError):
@@ -73,6 +88,28 @@ class Settings:
     """Management figures suppress counts below this (small-cell protection)."""
     pseudonym_key: bytes = field(default=b"", repr=False)
     """Keys one-way digests of guessable identifiers (police references) in read models."""
+    municipality: str = "gemeente-almere"
+    """The organisation id of the municipality whose data this deployment holds."""
+    jwt_secret: str | None = field(default=None, repr=False)
+    """The shared HS256 secret (development); unset when tokens come from an identity provider."""
+    jwt_public_key: Path | None = None
+    """A PEM file with the identity provider's public key (RS256/ES256, production)."""
+    jwt_jwks_file: Path | None = None
+    """A JWKS file with the identity provider's public keys, chosen by the token's ``kid``."""
+    jwt_algorithms: tuple[str, ...] = ()
+    """The algorithms tokens are accepted with; empty: HS256 with a secret, RS256 otherwise."""
+    jwt_issuer: str | None = None
+    """When set, tokens must carry this ``iss``."""
+    jwt_audience: str | None = None
+    """When set, tokens must carry this ``aud``."""
+    api_max_body_bytes: int = 65_536
+    """Request bodies above this many bytes are refused (413)."""
+    api_wait_seconds: float = 2.0
+    """How long a command with ``Prefer: return=representation`` waits for the read models."""
+    ready_max_lag_seconds: float = 30.0
+    """/health/ready fails when a read model is further behind the event store than this."""
+    serve_projections: bool = True
+    """``pga serve`` runs the projection runner in each worker (one is active, others stand by)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +133,21 @@ class Settings:
             network_step_days=_read(env, NETWORK_STEP_DAYS, {}, _step_days),
             figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(3, 100)),
             pseudonym_key=_read(env, PSEUDONYM_KEY, b"", _secret),
+            municipality=_read(env, MUNICIPALITY, "gemeente-almere", _organisation),
+            jwt_secret=_read(env, JWT_SECRET, None, _jwt_secret),
+            jwt_public_key=_read(env, JWT_PUBLIC_KEY, None, _existing_file),
+            jwt_jwks_file=_read(env, JWT_JWKS_FILE, None, _existing_file),
+            jwt_algorithms=_read(env, JWT_ALGORITHMS, (), _algorithms),
+            jwt_issuer=_read(env, JWT_ISSUER, None, str),
+            jwt_audience=_read(env, JWT_AUDIENCE, None, str),
+            api_max_body_bytes=_read(
+                env, API_MAX_BODY_BYTES, 65_536, _integer_between(1_024, 10_485_760)
+            ),
+            api_wait_seconds=_read(env, API_WAIT_SECONDS, 2.0, _seconds_between(0.0, 30.0)),
+            ready_max_lag_seconds=_read(
+                env, READY_MAX_LAG_SECONDS, 30.0, _seconds_between(0.1, 86_400.0)
+            ),
+            serve_projections=_read(env, SERVE_PROJECTIONS, True, _boolean),  # noqa: FBT003
         )
 
 
@@ -203,3 +255,66 @@ def _secret(raw: str) -> bytes:
         msg = f"must be a secret of at least {_MIN_SECRET_LENGTH} characters"
         raise ValueError(msg)
     return hashlib.sha256(raw.encode()).digest()
+
+
+def _organisation(raw: str) -> str:
+    if not _ORGANISATION.fullmatch(raw):
+        msg = f"{raw!r} is not an organisation id like 'gemeente-almere'"
+        raise ValueError(msg)
+    return raw
+
+
+def _jwt_secret(raw: str) -> str:
+    """Keep the HS256 secret as given (never echoed); refuse short ones."""
+    if len(raw) < _MIN_SECRET_LENGTH:
+        msg = f"must be a secret of at least {_MIN_SECRET_LENGTH} characters"
+        raise ValueError(msg)
+    return raw
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw).expanduser().resolve()
+    if not path.is_file():
+        msg = "must name an existing file"
+        raise ValueError(msg)
+    return path
+
+
+def _algorithms(raw: str) -> tuple[str, ...]:
+    known = SYMMETRIC_ALGORITHMS + ASYMMETRIC_ALGORITHMS
+    algorithms = tuple(each.strip() for each in raw.split(","))
+    unknown = [each for each in algorithms if each not in known]
+    if unknown or not algorithms:
+        msg = f"unknown algorithms {', '.join(map(repr, unknown))}; known are: {', '.join(known)}"
+        raise ValueError(msg)
+    if set(algorithms) & set(SYMMETRIC_ALGORITHMS) and set(algorithms) - set(SYMMETRIC_ALGORITHMS):
+        msg = "mixes shared-secret (HS*) and public-key algorithms; configure one kind"
+        raise ValueError(msg)
+    return algorithms
+
+
+def _seconds_between(lowest: float, highest: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            msg = f"{raw!r} is not a number of seconds"
+            raise ValueError(msg) from None
+        if not lowest <= value <= highest:
+            msg = f"{value} is out of range: must be between {lowest} and {highest}"
+            raise ValueError(msg)
+        return value
+
+    return parse
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.lower()
+    if value not in _TRUE | _FALSE:
+        msg = f"{raw!r} is not a yes/no value (use true or false)"
+        raise ValueError(msg)
+    return value in _TRUE

@@ -1,0 +1,191 @@
+"""The Litestar application: routes, authentication, errors, OpenAPI, lifespan.
+
+``create_app(settings)`` builds the ASGI app; ``asgi(settings)`` wraps it with the trailing-slash
+rule and is what ``pga serve`` runs. The lifespan opens the eventsourcing application and a
+connection pool for read-model queries, starts the projection runner in a thread (one runner per
+read model across all workers; the others stand by), and closes everything on shutdown. Handlers
+are synchronous and run in Litestar's thread pool, because the eventsourcing library is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from litestar import Litestar, Router
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Contact, License, Server
+from litestar.static_files import create_static_files_router
+from psycopg_pool import ConnectionPool
+
+from pga.api import figures, meta, networks, trajectories
+from pga.api.auth import VerificationKeys, jwt_auth, verification_keys
+from pga.api.http import API_PREFIX, API_VERSION, add_standard_headers, check_request, guard_edges
+from pga.api.problems import handle_exception
+from pga.api.state import STATE_KEY, ApiState
+from pga.application import PgaApplication, open_application
+from pga.store.database import resolve_database_url
+from projections import read_models
+from projections.config import caseload_thresholds, figures_minimum_cell, step_deadlines
+from projections.runner import Runner
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from litestar.types import ASGIApp
+
+    from pga.settings import Settings
+
+_LOG = logging.getLogger("pga.api")
+DOCS_PATH = f"{API_PREFIX}/docs"
+DOCS_ASSETS = f"{DOCS_PATH}/assets"
+#: Paths served without a token: the API description, its docs and the health probes.
+PUBLIC_PATHS = (f"{API_PREFIX}/openapi.json", DOCS_PATH, "/health")
+
+
+def _swagger_assets() -> Path:
+    import swagger_ui  # noqa: PLC0415 - only its static folder is used
+
+    return Path(swagger_ui.__file__).parent / "static"
+
+
+def openapi_config() -> OpenAPIConfig:
+    """The OpenAPI document's metadata and the self-hosted Swagger UI at /api/v1/docs."""
+    return OpenAPIConfig(
+        title="pga API",
+        version=API_VERSION,
+        description=(
+            "Coördinatie van de persoonsgerichte aanpak voor minderjarigen (PGA 18min), "
+            "jeugdinterventieteams en het 7-stappenmodel voor problematische jeugdnetwerken. "
+            "Alle gegevens in voorbeelden zijn synthetisch."
+        ),
+        contact=Contact(name="pga engineers", email="dev@pga.invalid", url="https://pga.invalid"),
+        license=License(name="EUPL-1.2", identifier="EUPL-1.2"),
+        servers=[Server(url=API_PREFIX, description="Deze server")],
+        path=DOCS_PATH,
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+            )
+        ],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    run_projections: bool | None = None,
+    application: PgaApplication | None = None,
+) -> Litestar:
+    """Build the API for ``settings`` (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``)."""
+    keys = verification_keys(settings)
+    auth = jwt_auth(settings, keys, exclude=[f"^{path}" for path in PUBLIC_PATHS])
+    project = settings.serve_projections if run_projections is None else run_projections
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state = await anyio.to_thread.run_sync(_open_state, settings, keys, application)
+        app.state[STATE_KEY] = state
+        stop = threading.Event()
+        runner = _start_runner(state, stop) if project else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if runner is not None:
+                await anyio.to_thread.run_sync(runner.join)
+            await anyio.to_thread.run_sync(_close_state, state, application is None)
+
+    api = Router(
+        API_PREFIX,
+        route_handlers=[
+            meta.openapi_document,
+            *trajectories.handlers(),
+            *networks.handlers(),
+            *figures.handlers(),
+        ],
+        before_request=check_request,
+    )
+    assets = create_static_files_router(
+        path=DOCS_ASSETS, directories=[_swagger_assets()], include_in_schema=False
+    )
+    return Litestar(
+        route_handlers=[api, assets, meta.live, meta.ready],
+        lifespan=[lifespan],
+        on_app_init=[auth.on_app_init],
+        before_send=[add_standard_headers],
+        exception_handlers={Exception: handle_exception},
+        openapi_config=openapi_config(),
+        response_headers=[
+            ResponseHeader(
+                name="API-Version",
+                value=API_VERSION,
+                description="De volledige versie van de API (semver).",
+            )
+        ],
+        request_max_body_size=settings.api_max_body_bytes,
+        logging_config=None,
+    )
+
+
+def asgi(settings: Settings, **options: Any) -> ASGIApp:  # noqa: ANN401
+    """The app as served: ``create_app`` behind the trailing-slash and docs-path rules."""
+    return guard_edges(create_app(settings, **options))
+
+
+def _open_state(
+    settings: Settings, keys: VerificationKeys, application: PgaApplication | None
+) -> ApiState:
+    app = application or open_application(settings)
+    url = resolve_database_url(settings)
+    pool: ConnectionPool[Any] = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max(settings.db_pool_size, 2),
+        kwargs={"autocommit": True},
+        open=True,
+        name="pga-read-models",
+    )
+    return ApiState(
+        settings=settings,
+        app=app,
+        pool=pool,
+        keys=keys,
+        thresholds=caseload_thresholds(settings),
+        deadlines=step_deadlines(settings),
+        minimum_cell=figures_minimum_cell(settings),
+    )
+
+
+def _close_state(state: ApiState, close_application: bool) -> None:  # noqa: FBT001
+    state.pool.close()
+    if close_application:
+        state.app.close()
+
+
+def _start_runner(state: ApiState, stop: threading.Event) -> threading.Thread:
+    """Run the read models' runner in a thread until ``stop`` (stand by if another one runs)."""
+
+    def run() -> None:
+        try:
+            models = read_models(state.settings)
+            with Runner(
+                state.app, models, batch_size=state.settings.projection_batch_size
+            ) as runner:
+                runner.run(stop=stop)
+        except Exception as error:  # noqa: BLE001 - reported; /health/ready shows the lag
+            _LOG.error("projection runner stopped: %s", type(error).__name__)  # noqa: TRY400
+
+    thread = threading.Thread(target=run, name="pga-projections", daemon=True)
+    thread.start()
+    return thread

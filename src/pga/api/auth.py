@@ -1,0 +1,239 @@
+"""Authentication: bearer JWTs verified with Litestar's JWT support, keys and algorithms by configuration.
+
+The accepted algorithms are fixed by configuration (``PGA_JWT_ALGORITHMS``), never by the token's
+header, so ``alg: none`` and algorithm-confusion tokens fail. Keys come from ``PGA_JWT_SECRET``
+(HS256, development), ``PGA_JWT_PUBLIC_KEY`` (a PEM file) or ``PGA_JWT_JWKS_FILE`` (keys chosen by
+``kid``). Without any of them a development secret is created once in the data directory, so
+``make run`` works on a fresh machine; ``pga token`` signs with the same secret.
+
+Required claims: ``sub`` (user), ``org`` (organisation id), ``role`` (a catalogue role), ``exp``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jwt
+from litestar.exceptions import NotAuthorizedException
+from litestar.security.jwt import JWTAuth, Token
+
+from pga.domain.catalogue import PartnerRole
+from pga.recording import Actor
+from pga.settings import SYMMETRIC_ALGORITHMS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from litestar.connection import ASGIConnection
+
+    from pga.settings import Settings
+
+#: Claims every token must carry (besides a valid signature).
+REQUIRED_CLAIMS = ("sub", "org", "role", "exp")
+#: The file in the data directory that holds the development secret.
+DEVELOPMENT_SECRET_FILE = "development-jwt-secret"
+_ORGANISATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MAX_CLAIM_LENGTH = 200
+
+
+class KeyConfigurationError(Exception):
+    """The configured keys cannot verify (or, for ``pga token``, sign) tokens."""
+
+
+@dataclass(frozen=True)
+class VerificationKeys:
+    """How tokens are verified: the algorithms, and a secret, a public key or a key set."""
+
+    algorithms: tuple[str, ...]
+    secret: str | None = None
+    public_key: str | None = None
+    jwks: jwt.PyJWKSet | None = None
+    development: bool = False
+    """The secret is the generated development secret (``make run``), not configured."""
+
+    @property
+    def can_sign(self) -> bool:
+        """Whether development tokens can be issued (only with a shared secret)."""
+        return self.secret is not None
+
+    def key_for(self, encoded_token: str) -> Any:  # noqa: ANN401 - str or a PyJWK key object
+        """Return the key to verify ``encoded_token`` with (for a key set: by its ``kid``)."""
+        if self.secret is not None:
+            return self.secret
+        if self.public_key is not None:
+            return self.public_key
+        assert self.jwks is not None  # noqa: S101 - one of the three is always set
+        key_id = jwt.get_unverified_header(encoded_token).get("kid")
+        for key in self.jwks.keys:
+            if key.key_id == key_id:
+                return key
+        raise jwt.InvalidKeyError
+
+
+def verification_keys(settings: Settings, *, create_development_secret: bool = True) -> VerificationKeys:
+    """Resolve the configured keys; without any, use (and create) the development secret."""
+    configured = [
+        name
+        for name, value in (
+            ("PGA_JWT_SECRET", settings.jwt_secret),
+            ("PGA_JWT_PUBLIC_KEY", settings.jwt_public_key),
+            ("PGA_JWT_JWKS_FILE", settings.jwt_jwks_file),
+        )
+        if value is not None
+    ]
+    if len(configured) > 1:
+        msg = f"configure one of {', '.join(configured)}, not several"
+        raise KeyConfigurationError(msg)
+    symmetric = settings.jwt_secret is not None or not configured
+    algorithms = settings.jwt_algorithms or (("HS256",) if symmetric else ("RS256",))
+    if symmetric != set(algorithms).issubset(SYMMETRIC_ALGORITHMS):
+        kind = "a shared secret" if symmetric else "public keys"
+        msg = f"PGA_JWT_ALGORITHMS does not fit {kind}"
+        raise KeyConfigurationError(msg)
+    if settings.jwt_public_key is not None:
+        return VerificationKeys(algorithms, public_key=settings.jwt_public_key.read_text())
+    if settings.jwt_jwks_file is not None:
+        try:
+            jwks = jwt.PyJWKSet.from_json(settings.jwt_jwks_file.read_text())
+        except (jwt.PyJWKSetError, json.JSONDecodeError, ValueError) as error:
+            msg = f"PGA_JWT_JWKS_FILE is not a usable key set ({type(error).__name__})"
+            raise KeyConfigurationError(msg) from None
+        return VerificationKeys(algorithms, jwks=jwks)
+    if settings.jwt_secret is not None:
+        return VerificationKeys(algorithms, secret=settings.jwt_secret)
+    secret = _development_secret(settings.data_dir, create=create_development_secret)
+    return VerificationKeys(algorithms, secret=secret, development=True)
+
+
+def _development_secret(data_dir: Path, *, create: bool) -> str:
+    path = data_dir / DEVELOPMENT_SECRET_FILE
+    if not path.exists():
+        if not create:
+            msg = "no PGA_JWT_* keys are configured and there is no development secret yet"
+            raise KeyConfigurationError(msg)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Created readable by its owner only; a race between two starts keeps the first one.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def issue_token(
+    keys: VerificationKeys,
+    *,
+    user: str,
+    organisation: str,
+    role: PartnerRole,
+    ttl: timedelta = timedelta(hours=8),
+    issuer: str | None = None,
+    audience: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Sign a development token (shared-secret configurations only)."""
+    if keys.secret is None:
+        msg = "only a public key is configured: tokens come from the identity provider"
+        raise KeyConfigurationError(msg)
+    issued = (now or datetime.now(UTC)).replace(microsecond=0)
+    claims: dict[str, Any] = {
+        "sub": user,
+        "org": organisation,
+        "role": role.value,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+    }
+    if issuer is not None:
+        claims["iss"] = issuer
+    if audience is not None:
+        claims["aud"] = audience
+    return jwt.encode(claims, keys.secret, algorithm=keys.algorithms[0])
+
+
+def actor_from_claims(claims: dict[str, Any], subject: str) -> Actor | None:
+    """Return the actor the verified claims describe, or ``None`` when a claim is unusable."""
+    organisation = claims.get("org")
+    role = claims.get("role")
+    delegated = claims.get("act")
+    if not (isinstance(organisation, str) and _ORGANISATION.fullmatch(organisation)):
+        return None
+    if role not in PartnerRole.__members__.values():
+        return None
+    if not subject or len(subject) > _MAX_CLAIM_LENGTH or len(organisation) > _MAX_CLAIM_LENGTH:
+        return None
+    on_behalf_of = None
+    if isinstance(delegated, dict) and isinstance(delegated.get("sub"), str):
+        on_behalf_of = delegated["sub"][:_MAX_CLAIM_LENGTH]
+    return Actor(
+        user=subject, organisation=organisation, role=PartnerRole(role), on_behalf_of=on_behalf_of
+    )
+
+
+def _token_class(keys: VerificationKeys) -> type[Token]:
+    class PgaToken(Token):
+        """A token verified with the configured keys and algorithms only."""
+
+        verification: ClassVar[VerificationKeys] = keys
+
+        @classmethod
+        def decode_payload(
+            cls,
+            encoded_token: str,
+            secret: str,  # noqa: ARG003 - the configured keys decide, see key_for
+            algorithms: list[str],  # noqa: ARG003 - the configured algorithms decide
+            issuer: str | Sequence[str] | None = None,
+            audience: str | Sequence[str] | None = None,
+            options: Any = None,  # noqa: ANN401 - Litestar's JWTDecodeOptions
+        ) -> Any:  # noqa: ANN401 - the payload
+            try:
+                key = cls.verification.key_for(encoded_token)
+            except jwt.InvalidKeyError:
+                raise jwt.InvalidTokenError from None
+            return jwt.decode(
+                encoded_token,
+                key=key,
+                algorithms=list(cls.verification.algorithms),
+                issuer=issuer,
+                audience=audience,
+                options=options,
+            )
+
+    return PgaToken
+
+
+async def _retrieve_actor(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    return actor_from_claims(token.extras, token.sub)
+
+
+def jwt_auth(settings: Settings, keys: VerificationKeys, *, exclude: Sequence[str]) -> JWTAuth[Actor]:
+    """Return the app's JWT authentication (middleware and OpenAPI security scheme)."""
+    return JWTAuth[Actor](
+        retrieve_user_handler=_retrieve_actor,
+        # Unused by PgaToken, which verifies with the configured keys; JWTAuth requires a value.
+        token_secret=keys.secret or "verified-with-configured-public-keys",
+        algorithm=keys.algorithms[0],
+        token_cls=_token_class(keys),
+        require_claims=list(REQUIRED_CLAIMS),
+        accepted_issuers=[settings.jwt_issuer] if settings.jwt_issuer else None,
+        accepted_audiences=[settings.jwt_audience] if settings.jwt_audience else None,
+        exclude=list(exclude),
+        description="Bearer-JWT met de claims sub, org, role en exp.",
+    )
+
+
+def unauthenticated() -> NotAuthorizedException:
+    """The 401 every authentication failure gets (the reason is never told to the client)."""
+    return NotAuthorizedException(
+        detail="Een geldig bearer-token is vereist.",
+        headers={"WWW-Authenticate": 'Bearer realm="pga"'},
+    )

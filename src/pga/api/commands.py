@@ -1,0 +1,229 @@
+"""Commands over HTTP: one POST operation per command kind, built from a table of ``CommandRoute``.
+
+Every command on an existing aggregate requires ``If-Match`` with the version the caller last saw
+(the ``ETag`` of its GET): missing is 428, stale is 412 and nothing is stored. The application
+checks the version when it loads the aggregate and again, atomically, when it saves (the event
+store's unique key on aggregate and version), so of concurrent commands on one version exactly
+one is stored. A successful command answers the new ``ETag``; with
+``Prefer: return=representation`` it waits (at most ``PGA_API_WAIT_SECONDS``) until the read
+models have processed the command and answers the updated resource.
+
+A route is data: its path, its request body (a ``msgspec.Struct``), the roles that may issue it
+and how to call the application. ``command_handler`` turns it into a Litestar handler whose
+signature Litestar reads for validation and for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, post
+from litestar.datastructures import ResponseHeader
+from litestar.params import Body, FromPath
+
+from pga.api.problems import COMMAND_PROBLEMS, CREATE_PROBLEMS, BadRequest, PreconditionRequired
+from pga.api.state import api_state, command_context, requires
+from projections.control import ProjectionError, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from litestar.handlers import HTTPRouteHandler
+
+    from pga.api.state import ApiState
+    from pga.application import PgaApplication, Recorded
+    from pga.domain.catalogue import PartnerRole
+    from pga.recording import CommandContext
+
+_ETAG = re.compile(r'\s*"(\d{1,9})"\s*')
+
+
+class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
+    """What a command answers without ``Prefer: return=representation``."""
+
+    id: UUID
+    """The aggregate the command changed (or created)."""
+    version: int
+    """The aggregate's new version (also the ``ETag``)."""
+    entity_id: UUID | None = None
+    """What the command created inside the aggregate (an intervention, an order, a member…)."""
+
+
+def etag(version: int) -> str:
+    """The strong entity tag of an aggregate version."""
+    return f'"{version}"'
+
+
+def expected_version(request: Request[Any, Any, Any]) -> int:
+    """Return the version ``If-Match`` names; 428 when it is missing, 400 when it is malformed."""
+    value = request.headers.get("if-match")
+    if value is None or not value.strip():
+        msg = 'Stuur If-Match met de ETag van de laatst gelezen versie (bijvoorbeeld "3").'
+        raise PreconditionRequired(detail=msg)
+    matched = _ETAG.fullmatch(value)
+    if matched is None:
+        raise BadRequest(
+            'If-Match moet één sterke ETag zijn, zoals "3".',
+            rule="invalid-if-match",
+        )
+    return int(matched.group(1))
+
+
+def wants_representation(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client sent ``Prefer: return=representation`` (RFC 7240)."""
+    prefer = request.headers.get("prefer", "")
+    return any(
+        part.strip().lower() == "return=representation"
+        for item in prefer.split(",")
+        for part in item.split(";")
+    )
+
+
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An aggregate kind as the API shows it."""
+
+    collection: str
+    """The collection path (``/trajectories``)."""
+    id_parameter: str
+    """The path parameter naming the aggregate (``trajectory_id``)."""
+    read_model: str
+    """The read model a representation waits for (read-your-writes)."""
+    represent: Callable[[ApiState, UUID], Any]
+    """Builds the resource's detail representation (after the read model caught up)."""
+    detail_type: Any
+    """The detail representation's type (for the OpenAPI document)."""
+    tag: str
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """One command as an HTTP operation."""
+
+    operation_id: str
+    path: str
+    """Relative to the aggregate (``/arrests``), or ``""`` for a creating command."""
+    body: type[msgspec.Struct]
+    call: Callable[[PgaApplication, CommandContext, UUID | None, int | None, Any, Mapping[str, Any]], Recorded]
+    """``(app, context, aggregate id, expected version, body, other path params) -> Recorded``."""
+    summary: str
+    roles: tuple[PartnerRole, ...]
+    description: str = ""
+    creates: bool = False
+    """The command creates the aggregate (no ``If-Match``; 201 with ``Location``)."""
+    extra_path_parameters: tuple[str, ...] = field(default=())
+
+
+def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler:
+    """Build the Litestar handler of ``route`` on ``resource``."""
+    path = resource.collection if route.creates else (
+        f"{resource.collection}/{{{resource.id_parameter}:uuid}}{route.path}"
+    )
+
+    path_parameters = (*(() if route.creates else (resource.id_parameter,)), *route.extra_path_parameters)
+
+    def handle(request: Request[Any, Any, Any], data: Any, **path: Any) -> Response[Any]:  # noqa: ANN401
+        state = api_state(request)
+        version = None if route.creates else expected_version(request)
+        aggregate_id = None if route.creates else path[resource.id_parameter]
+        others = {name: path[name] for name in route.extra_path_parameters}
+        recorded = route.call(state.app, command_context(request), aggregate_id, version, data, others)
+        return _answer(request, state, resource, route, recorded)
+
+    # Litestar reads the handler's signature for validation and the OpenAPI document: the body
+    # type and the path parameters differ per route, so the signature is written per route.
+    annotations: dict[str, Any] = {
+        "request": Request[Any, Any, Any],
+        "data": Annotated[route.body, Body(schema_extra={"additionalProperties": False})],
+        **dict.fromkeys(path_parameters, FromPath[UUID]),
+        "return": Response[CommandResult | resource.detail_type],  # type: ignore[name-defined]
+    }
+    handle.__annotations__ = annotations
+    handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotations[name])
+            for name in ("request", "data")
+        ]
+        + [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=FromPath[UUID])
+            for name in path_parameters
+        ],
+        return_annotation=annotations["return"],
+    )
+    handle.__name__ = route.operation_id
+    headers = [
+        ResponseHeader(name="ETag", description="De nieuwe versie van de resource.", documentation_only=True),
+        ResponseHeader(
+            name="Preference-Applied",
+            description="return=representation wanneer de bijgewerkte resource is meegestuurd.",
+            documentation_only=True,
+            required=False,
+        ),
+    ]
+    if route.creates:
+        headers.append(
+            ResponseHeader(name="Location", description="De URI van de nieuwe resource.", documentation_only=True)
+        )
+    return post(
+        path,
+        operation_id=route.operation_id,
+        summary=route.summary,
+        description=route.description or None,
+        tags=[resource.tag],
+        guards=[requires(*route.roles)],
+        status_code=HTTPStatus.CREATED if route.creates else HTTPStatus.OK,
+        responses=CREATE_PROBLEMS if route.creates else COMMAND_PROBLEMS,
+        response_headers=headers,
+        sync_to_thread=True,
+    )(handle)
+
+
+def _answer(
+    request: Request[Any, Any, Any],
+    state: ApiState,
+    resource: Resource,
+    route: CommandRoute,
+    recorded: Recorded,
+) -> Response[Any]:
+    headers = {"ETag": etag(recorded.version)}
+    status = HTTPStatus.CREATED if route.creates else HTTPStatus.OK
+    if route.creates:
+        headers["Location"] = f"{request.scope.get('root_path', '')}{_api_path(request, resource)}/{recorded.aggregate_id}"
+    body: Any = CommandResult(
+        id=recorded.aggregate_id, version=recorded.version, entity_id=recorded.entity_id
+    )
+    if wants_representation(request) and _caught_up(state, resource.read_model, recorded.position):
+        body = resource.represent(state, recorded.aggregate_id)
+        headers["Preference-Applied"] = "return=representation"
+    return Response(body, status_code=status, headers=headers)
+
+
+def _api_path(request: Request[Any, Any, Any], resource: Resource) -> str:
+    template = str(request.scope.get("path_template", ""))
+    prefix = template.split(resource.collection, 1)[0]
+    return f"{prefix}{resource.collection}"
+
+
+def _caught_up(state: ApiState, read_model: str, position: int) -> bool:
+    """Wait for the read model; a stored command never fails because a read model lags."""
+    try:
+        with state.connection() as connection:
+            wait_for(
+                connection,
+                state.schema,
+                read_model,
+                position,
+                timeout=state.settings.api_wait_seconds,
+            )
+    except ProjectionError:
+        return False
+    return True
+

@@ -1,0 +1,95 @@
+"""The API's description (OpenAPI at /api/v1/openapi.json) and the health probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.datastructures import ResponseHeader
+
+from pga.api.http import API_PREFIX
+from pga.api.problems import HEALTH_PROBLEMS, READ_PROBLEMS, problem
+from pga.api.state import api_state
+from projections import read_models
+from projections.control import status
+
+
+@get(
+    "/openapi.json",
+    operation_id="getOpenApiDocument",
+    summary="OpenAPI-document van deze API",
+    description="Het OpenAPI 3.1-document (ADR /core/publish-openapi); openbaar, CORS *.",
+    tags=["meta"],
+    exclude_from_auth=True,
+    security=[],
+    sync_to_thread=False,
+    media_type="application/json",
+    responses=READ_PROBLEMS,
+    response_headers=[
+        ResponseHeader(name="Access-Control-Allow-Origin", value="*", description="CORS: iedereen")
+    ],
+)
+def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Return the OpenAPI document with paths relative to its server ``/api/v1``."""
+    return api_document(request.app.openapi_schema.to_schema())
+
+
+def api_document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite Litestar's document: only /api/v1 paths, relative to the server ``/api/v1``."""
+    document = dict(schema)
+    document["paths"] = {
+        path.removeprefix(API_PREFIX): item
+        for path, item in sorted(schema.get("paths", {}).items())
+        if path.startswith(f"{API_PREFIX}/")
+    }
+    document["servers"] = [{"url": API_PREFIX, "description": "Deze server"}]
+    return document
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """A health probe's answer."""
+
+    status: str
+
+
+@get(
+    "/health/live",
+    include_in_schema=False,
+    exclude_from_auth=True,
+    sync_to_thread=False,
+)
+def live() -> Health:
+    """The process is up (liveness)."""
+    return Health(status="ok")
+
+
+@get(
+    "/health/ready",
+    include_in_schema=False,
+    exclude_from_auth=True,
+    sync_to_thread=True,
+    responses=HEALTH_PROBLEMS,
+)
+def ready(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The database answers and every read model is within ``PGA_READY_MAX_LAG_SECONDS``."""
+    state = api_state(request)
+    try:
+        with state.connection() as connection:
+            statuses = status(connection, state.schema, read_models(state.settings))
+    except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
+        body = problem(503, "De database is niet bereikbaar.", rule="database-unreachable")
+        return Response(body, status_code=503, media_type="application/problem+json")
+    behind = [
+        each.name
+        for each in statuses
+        if each.failure is not None
+        or each.stored_version is None
+        or each.lag_seconds > state.settings.ready_max_lag_seconds
+    ]
+    if behind:
+        body = problem(
+            503, f"Leesmodellen lopen achter of staan stil: {', '.join(behind)}.", rule="not-ready"
+        )
+        return Response(body, status_code=503, media_type="application/problem+json")
+    return Response(Health(status="ok"))

@@ -1,0 +1,13 @@
+"""/api/v1/networks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
+
+
+def handlers() -> list[HTTPRouteHandler]:
+    """Every /networks operation."""
+    return []

@@ -1,0 +1,281 @@
+"""Errors as RFC 9457 ``application/problem+json``: every error of the API is mapped here, once.
+
+Each problem has a ``type`` URI naming the rule (``urn:pga:problem:<rule>``), a short Dutch
+``title`` and a ``detail`` that names the field or rule at fault. Details come from messages the
+domain and this package write (they name fields and codes, never values a person typed), so no
+personal data, stack trace or SQL reaches a client. Unexpected errors are logged by type and
+source line only and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from litestar import Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.openapi.datastructures import ResponseSpec
+
+from pga.application import AggregateNotFound, VersionConflict
+from pga.domain.errors import (
+    DateOrderViolation,
+    DomainError,
+    InvalidValue,
+    ReasonRequired,
+    StateConflict,
+    UnknownCatalogueEntry,
+)
+from projections.control import ReadModelTimeout, ReadModelUnavailable
+
+if TYPE_CHECKING:
+    from litestar import Request
+
+PROBLEM_JSON = "application/problem+json"
+_LOG = logging.getLogger("pga.api")
+
+#: Short Dutch titles per status (RFC 9457 ``title``: the same for every problem of a type).
+TITLES: dict[int, str] = {
+    400: "Ongeldige invoer",
+    401: "Niet geauthenticeerd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    406: "Niet acceptabel",
+    409: "Conflict met de huidige toestand",
+    412: "Versie achterhaald",
+    413: "Verzoek te groot",
+    415: "Mediatype niet ondersteund",
+    422: "Domeinregel geschonden",
+    428: "Versie vereist",
+    429: "Te veel verzoeken",
+    500: "Interne fout",
+    503: "Tijdelijk niet beschikbaar",
+}
+
+#: Domain rule violations that are invalid input (ADR 2.2 /core/error-handling/invalid-input: 400).
+_INVALID_INPUT = (InvalidValue, DateOrderViolation, UnknownCatalogueEntry, ReasonRequired)
+
+
+class InvalidParam(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
+    """One invalid field: where it is (``body``, ``query``, ``path``, ``header``) and what is wrong."""
+
+    name: str
+    reason: str
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
+    """An RFC 9457 problem details object."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    rule: str | None = None
+    """The domain rule or API rule that refused the request (kebab-case)."""
+    invalid_params: list[InvalidParam] | None = None
+
+
+class PreconditionRequired(HTTPException):
+    """A command without ``If-Match`` (RFC 6585 428)."""
+
+    status_code = 428
+
+
+class UnsupportedMediaType(HTTPException):
+    """A body that is not ``application/json`` (415)."""
+
+    status_code = 415
+
+
+class NotAcceptable(HTTPException):
+    """An ``Accept`` the API cannot answer (406)."""
+
+    status_code = 406
+
+
+class BadRequest(HTTPException):
+    """Invalid input found by the API itself (a header, a query parameter); names the field."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, rule: str, params: list[InvalidParam] | None = None) -> None:
+        super().__init__(detail=detail)
+        self.rule = rule
+        self.params = params
+
+
+def problem_type(rule: str) -> str:
+    """Return the type URI of the problem with ``rule``."""
+    return f"urn:pga:problem:{rule}"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    rule: str | None = None,
+    params: list[InvalidParam] | None = None,
+) -> Problem:
+    """Build a problem; its type is the rule's, or the HTTP status's when there is no rule."""
+    return Problem(
+        type=problem_type(rule or _slug(status)),
+        title=TITLES.get(status, HTTPStatus(status).phrase),
+        status=status,
+        detail=detail,
+        rule=rule,
+        invalid_params=params,
+    )
+
+
+def _slug(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+def problem_for(error: Exception) -> tuple[Problem, dict[str, str]]:  # noqa: PLR0911
+    """Map any exception raised while handling a request to a problem and extra headers."""
+    if isinstance(error, BadRequest):
+        return problem(400, str(error.detail), rule=error.rule, params=error.params), {}
+    if isinstance(error, ValidationException):
+        detail, params = _validation(error)
+        return problem(400, detail, rule="invalid-input", params=params), {}
+    if isinstance(error, NotAuthorizedException):
+        return problem(401, "Een geldig bearer-token is vereist.", rule="unauthenticated"), {
+            "WWW-Authenticate": 'Bearer realm="pga"'
+        }
+    if isinstance(error, HTTPException):
+        return _http(error)
+    if isinstance(error, VersionConflict):
+        return problem(
+            412,
+            f"If-Match noemt versie {error.expected}; de huidige versie is {error.actual}.",
+            rule="version-conflict",
+        ), {"ETag": f'"{error.actual}"'} if error.actual is not None else {}
+    if isinstance(error, AggregateNotFound):
+        return problem(404, "De gevraagde resource bestaat niet.", rule="not-found"), {}
+    if isinstance(error, DomainError):
+        return problem(_domain_status(error), error.message, rule=error.rule), {}
+    if isinstance(error, ReadModelUnavailable):
+        return problem(503, "Een leesmodel staat stil; zie pga projections status.",
+                       rule="read-model-unavailable"), {}
+    if isinstance(error, ReadModelTimeout):
+        return problem(503, "Het leesmodel loopt achter.", rule="read-model-timeout"), {
+            "Retry-After": "1"
+        }
+    return problem(500, "Er is een interne fout opgetreden.", rule="internal-error"), {}
+
+
+def _domain_status(error: DomainError) -> int:
+    """400 for invalid input, 409 for a state conflict, 422 for any other domain rule."""
+    if isinstance(error, _INVALID_INPUT):
+        return 400
+    if isinstance(error, StateConflict):
+        return 409
+    return 422
+
+
+def _validation(error: ValidationException) -> tuple[str, list[InvalidParam]]:
+    params: list[InvalidParam] = []
+    extra = error.extra if isinstance(error.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        # msgspec's messages name the field and the expected type, not the value received.
+        reason = str(item.get("message", "ongeldige waarde"))
+        name = str(item.get("key", ""))
+        raw_source = item.get("source")
+        source = str(getattr(raw_source, "value", raw_source or "")) or None
+        location = reason.rpartition(" - at `$")[2].rstrip("`") if " - at `$" in reason else ""
+        if name == "data" and location:
+            name = location.lstrip(".") or "data"
+        params.append(InvalidParam(name=name, reason=reason, source=source))
+    if params:
+        names = ", ".join(sorted({param.name for param in params}))
+        return f"Ongeldige waarde voor: {names}.", params
+    return "De invoer is ongeldig.", params
+
+
+_HTTP_DETAILS = {
+    403: "Deze rol mag deze bewerking niet uitvoeren.",
+    404: "De gevraagde resource bestaat niet.",
+    405: "Deze methode is niet toegestaan op deze resource.",
+    413: "De body van het verzoek is te groot.",
+}
+
+
+def _http(error: HTTPException) -> tuple[Problem, dict[str, str]]:
+    status = error.status_code
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return problem(500, "Er is een interne fout opgetreden.", rule="internal-error"), {}
+    # Litestar's own details are English and may echo a path; ours are written for clients.
+    ours = isinstance(error, (PreconditionRequired, UnsupportedMediaType, NotAcceptable))
+    detail = str(error.detail) if ours or getattr(error, "pga_detail", False) else ""
+    detail = detail or _HTTP_DETAILS.get(status, HTTPStatus(status).description)
+    headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "allow"}
+    return problem(status, detail, rule=getattr(error, "rule", None)), headers
+
+
+def problem_response(error: Exception) -> Response[Problem]:
+    """Return the problem+json response for ``error``."""
+    body, headers = problem_for(error)
+    return Response(body, status_code=body.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def handle_exception(_request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    """Litestar's exception handler for every exception (router 404/405 included)."""
+    response = problem_response(error)
+    if response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR:
+        _LOG.error("unhandled error: %s", _describe(error))
+    return response
+
+
+def _describe(error: BaseException) -> str:
+    """The error's type and where it was raised: never its message (it may quote stored data)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{where}"
+
+
+def _spec(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_JSON,
+        description=description,
+        generate_examples=False,
+    )
+
+
+_COMMON = {
+    400: _spec("Ongeldige invoer (veld, header of query-parameter)"),
+    401: _spec("Niet geauthenticeerd"),
+    403: _spec("Geen toegang voor deze rol of organisatie"),
+    406: _spec("Accept kan niet worden gehonoreerd"),
+    500: _spec("Interne fout"),
+}
+#: Problem responses of every read operation.
+READ_PROBLEMS: dict[int, ResponseSpec] = {**_COMMON, 404: _spec("Niet gevonden")}
+#: Problem responses of a command that creates an aggregate.
+CREATE_PROBLEMS: dict[int, ResponseSpec] = {
+    **_COMMON,
+    409: _spec("De huidige toestand staat dit niet toe"),
+    413: _spec("Body te groot"),
+    415: _spec("Content-Type is niet application/json"),
+    422: _spec("Een domeinregel staat dit niet toe"),
+}
+#: Problem responses of a command on an existing aggregate (adds the concurrency ones).
+COMMAND_PROBLEMS: dict[int, ResponseSpec] = {
+    **CREATE_PROBLEMS,
+    404: _spec("Niet gevonden"),
+    412: _spec("If-Match noemt niet de huidige versie"),
+    428: _spec("If-Match ontbreekt"),
+}
+#: Problem responses of the health endpoints.
+HEALTH_PROBLEMS: dict[int, ResponseSpec] = {503: _spec("Niet gereed")}

@@ -1,0 +1,132 @@
+"""What every request handler shares: the application, a read-model pool, settings; and the guards."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from litestar.exceptions import PermissionDeniedException
+
+from zoneinfo import ZoneInfo
+
+from pga.domain.catalogue import PartnerRole
+from pga.recording import Actor, CommandContext
+from projections.control import ReadModelUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from litestar import Request
+    from litestar.connection import ASGIConnection
+    from litestar.handlers.base import BaseRouteHandler
+    from psycopg_pool import ConnectionPool
+
+    from pga.api.auth import VerificationKeys
+    from pga.application import PgaApplication
+    from pga.settings import Settings
+    from projections.caseload import CaseloadThresholds
+    from projections.network_board import StepDeadlines
+
+#: ``app.state`` key of the ``ApiState``.
+STATE_KEY = "pga"
+#: Dates (today, due dates) are the municipality's calendar dates.
+MUNICIPAL_TIME = ZoneInfo("Europe/Amsterdam")
+_REQUEST_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
+
+
+@dataclass
+class ApiState:
+    """The objects one API process holds for its whole life (created in the lifespan)."""
+
+    settings: Settings
+    app: PgaApplication
+    pool: ConnectionPool[Any]
+    keys: VerificationKeys
+    thresholds: CaseloadThresholds
+    deadlines: StepDeadlines
+    minimum_cell: int
+
+    @property
+    def schema(self) -> str:
+        """The event store's schema (read models live in ``<schema>_<name>``)."""
+        return self.settings.database_schema
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """Lend an autocommit connection for read-model queries.
+
+        A read model that has not been built yet (its tables do not exist) is 503, not 500.
+        """
+        try:
+            with self.pool.connection() as connection:
+                yield connection
+        except psycopg.errors.UndefinedTable:
+            msg = "a read model is not built yet"
+            raise ReadModelUnavailable(msg) from None
+
+    def today(self) -> date:
+        """Today, in the application's clock (signals and deadlines are relative to it)."""
+        return self.app.clock().astimezone(MUNICIPAL_TIME).date()
+
+
+def api_state(request: Request[Any, Any, Any]) -> ApiState:
+    """Return the process's ``ApiState``."""
+    state: ApiState = request.app.state[STATE_KEY]
+    return state
+
+
+def actor(request: Request[Any, Any, Any]) -> Actor:
+    """Return the authenticated actor (guards have already checked it exists)."""
+    user = request.scope.get("user")
+    if not isinstance(user, Actor):  # pragma: no cover - the JWT middleware guarantees it
+        raise PermissionDeniedException
+    return user
+
+
+def command_context(request: Request[Any, Any, Any]) -> CommandContext:
+    """Who acts and which request this is (``X-Request-ID`` when it is a UUID, else a new one)."""
+    given = request.headers.get("x-request-id", "")
+    correlation = uuid.UUID(given) if _REQUEST_ID.fullmatch(given) else uuid.uuid4()
+    return CommandContext(actor=actor(request), correlation_id=correlation)
+
+
+def requires(
+    *roles: PartnerRole, own_municipality: bool = True
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: the actor has one of ``roles`` and (by default) works for this municipality.
+
+    OPTIONS requests pass: the JWT middleware does not authenticate them, and they show no data.
+    """
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return
+        user = connection.scope.get("user")
+        if not isinstance(user, Actor) or user.role not in allowed:
+            raise PermissionDeniedException
+        if own_municipality:
+            state: ApiState = connection.app.state[STATE_KEY]
+            if user.organisation != state.settings.municipality:
+                raise PermissionDeniedException
+
+    guard.__name__ = f"requires_{'_or_'.join(sorted(role.value for role in allowed))}"
+    return guard
+
+
+#: Who may act on trajectories until the privacy issue adds partner views and partner commands.
+TRAJECTORY_ROLES = (PartnerRole.REGISSEUR,)
+#: Who may act on youth networks.
+NETWORK_ROLES = (PartnerRole.REGISSEUR, PartnerRole.PROCESREGISSEUR)
+#: Who may read the (suppressed, aggregate) half-year figures.
+FIGURES_ROLES = (
+    PartnerRole.REGISSEUR,
+    PartnerRole.PROCESREGISSEUR,
+    PartnerRole.BURGEMEESTER,
+    PartnerRole.BEHEERDER,
+)
