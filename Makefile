@@ -4,15 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # Benchmarks make bench runs, in order (e.g. make bench BENCH=projections runs one of them).
-BENCH ?= core projections
+BENCH ?= core projections api
 
-.PHONY: run test lint bench format clean
+.PHONY: run test lint openapi bench format clean
 
+# Seed the demo data on first run, bring the read models up to date, then serve the API on
+# http://127.0.0.1:8000 (docs on /api/v1/docs) with a development token per role. Ctrl-C stops.
 run: $(VENV)/.installed
 	$(BIN)/pga demo --if-empty
 	$(BIN)/pga project --until-caught-up
-	$(BIN)/pga projections status
-	$(BIN)/pga summary
+	$(BIN)/pga serve
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -21,6 +22,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Regenerate docs/openapi.json, fail on a difference, and lint it with the NLGov ADR ruleset.
+openapi: $(VENV)/.installed
+	tools/openapi-check
 
 bench: $(VENV)/.installed
 	for benchmark in $(BENCH); do $(BIN)/python -m benchmarks.$$benchmark || exit 1; done

@@ -12,17 +12,27 @@ import argparse
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 import threading
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 
 from pga import __version__
+from pga.api.auth import (
+    KeyConfigurationError,
+    VerificationKeys,
+    issue_token,
+    verification_keys,
+)
 from pga.application import open_application
 from pga.demo import demo_application_options, generate, summarize
+from pga.demo.partners import PARTNERS
+from pga.domain.catalogue import PartnerRole
 from pga.settings import DATABASE_SCHEMA, DATABASE_URL, Settings, SettingsError
 from pga.store.database import (
     DatabaseStatus,
@@ -103,6 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_db_commands(subparsers)
     _add_demo_commands(subparsers)
     _add_projection_commands(subparsers)
+    _add_api_commands(subparsers)
     return parser
 
 
@@ -200,6 +211,63 @@ def _add_projection_commands(
     digest_parser.set_defaults(command=_projections_digest)
 
 
+def _add_api_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the HTTP API (and run the read models' projection runner)",
+        description="Serve the API on http://HOST:PORT/api/v1 (docs at /api/v1/docs). Uses the "
+        "embedded PostgreSQL unless PGA_DATABASE_URL is set. Ctrl-C stops it.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--print-tokens",
+        action="store_true",
+        help="print a development token per role (always done with the development secret)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request line (off by default)"
+    )
+    serve.set_defaults(command=_serve)
+    token = subparsers.add_parser(
+        "token",
+        help="issue a development JWT (needs PGA_JWT_SECRET or the development secret)",
+        description="Print a signed token; the token alone is the last line of stdout.",
+    )
+    token.add_argument("--role", required=True, choices=[role.value for role in PartnerRole])
+    token.add_argument("--org", required=True, help="organisation id, e.g. gemeente-almere")
+    token.add_argument("--user", required=True, help="user id (the token's sub)")
+    token.add_argument(
+        "--ttl", type=_duration, default=timedelta(hours=8), help="lifetime: 90m, 8h, 2d (8h)"
+    )
+    token.set_defaults(command=_token)
+
+
+def _port(raw: str) -> int:
+    value = _count(raw)
+    if not 1 <= value <= _MAX_PORT:
+        msg = f"{raw!r} is not a TCP port (1-{_MAX_PORT})"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_PORT = 65535
+_MAX_TTL = timedelta(days=30)
+
+
+def _duration(raw: str) -> timedelta:
+    text = raw.strip().lower()
+    unit = text[-1:] if text[-1:] in _DURATION_UNITS else "s"
+    number = text[:-1] if text[-1:] in _DURATION_UNITS else text
+    seconds = _count(number) * _DURATION_UNITS[unit] if number.isdigit() else 0
+    if not 0 < seconds <= _MAX_TTL.total_seconds():
+        msg = f"{raw!r} is not a lifetime like 90m, 8h or 2d (at most 30 days)"
+        raise argparse.ArgumentTypeError(msg)
+    return timedelta(seconds=seconds)
+
+
 def _positive(raw: str) -> int:
     value = _count(raw)
     if value < 1:
@@ -245,6 +313,87 @@ def _demo(arguments: argparse.Namespace, settings: Settings) -> int:
         f"{summary.network_count} networks ({summary.events} events, seed {arguments.seed}) "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    return EXIT_OK
+
+
+def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn  # noqa: PLC0415 - only serve needs the server
+
+    try:
+        keys = verification_keys(settings)
+    except KeyConfigurationError as error:
+        print(f"pga serve: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    embedded = settings.database_url is None
+    # Workers connect to the URL resolved here: the embedded server starts once, in this process.
+    url = resolve_database_url(settings)
+    os.environ[DATABASE_URL] = url
+    if keys.development or arguments.print_tokens:
+        _print_development_tokens(keys, settings)
+    base = f"http://{arguments.host}:{arguments.port}"
+    print(f"pga serve: API on {base}/api/v1, docs on {base}/api/v1/docs (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        uvicorn.run(
+            "pga.api.server:app",
+            factory=True,
+            host=arguments.host,
+            port=arguments.port,
+            workers=arguments.workers,
+            access_log=arguments.access_log,
+            log_level=settings.log_level.lower(),
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:
+        if embedded:
+            stop_embedded(settings.data_dir)
+            print("pga serve: stopped the embedded PostgreSQL")
+    return EXIT_OK
+
+
+def _print_development_tokens(keys: VerificationKeys, settings: Settings) -> None:
+    origin = "the development secret" if keys.development else "PGA_JWT_SECRET"
+    print(f"pga serve: development tokens (signed with {origin}, valid 8 hours):")
+    for role, organisation in _development_identities(settings):
+        token = issue_token(
+            keys,
+            user=f"dev-{role.value.replace('_', '-')}",
+            organisation=organisation,
+            role=role,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        print(f"  {role.value:<23} {organisation:<32} {token}")
+
+
+def _development_identities(settings: Settings) -> list[tuple[PartnerRole, str]]:
+    """One identity per role: the demo organisation holding it, else the first regie one."""
+    identities = []
+    for role in PartnerRole:
+        holders = [partner.organisation for partner in PARTNERS if role in partner.roles]
+        identities.append((role, holders[0] if holders else settings.regie_organisations[0]))
+    return identities
+
+
+def _token(arguments: argparse.Namespace, settings: Settings) -> int:
+    try:
+        keys = verification_keys(settings)
+        token = issue_token(
+            keys,
+            user=arguments.user,
+            organisation=arguments.org,
+            role=PartnerRole(arguments.role),
+            ttl=arguments.ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    except KeyConfigurationError as error:
+        print(f"pga token: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    if keys.development:
+        print("pga token: signed with the development secret (not for production)")
+    print(token)
     return EXIT_OK
 
 

@@ -30,8 +30,8 @@ CASELOAD_INACTIVE_DAYS = "PGA_CASELOAD_INACTIVE_DAYS"
 NETWORK_STEP_DAYS = "PGA_NETWORK_STEP_DAYS"
 FIGURES_MINIMUM_CELL = "PGA_FIGURES_MINIMUM_CELL"
 PSEUDONYM_KEY = "PGA_PSEUDONYM_KEY"
-MUNICIPALITY = "PGA_MUNICIPALITY"
-JWT_SECRET = "PGA_JWT_SECRET"
+REGIE_ORGANISATIONS = "PGA_REGIE_ORGANISATIONS"
+JWT_SECRET = "PGA_JWT_SECRET"  # noqa: S105 - the variable's name
 JWT_PUBLIC_KEY = "PGA_JWT_PUBLIC_KEY"
 JWT_JWKS_FILE = "PGA_JWT_JWKS_FILE"
 JWT_ALGORITHMS = "PGA_JWT_ALGORITHMS"
@@ -88,8 +88,9 @@ class Settings:
     """Management figures suppress counts below this (small-cell protection)."""
     pseudonym_key: bytes = field(default=b"", repr=False)
     """Keys one-way digests of guessable identifiers (police references) in read models."""
-    municipality: str = "gemeente-almere"
-    """The organisation id of the municipality whose data this deployment holds."""
+    regie_organisations: tuple[str, ...] = ("gemeente-almere", "ggd-flevoland")
+    """The municipality and the organisations that direct cases on its behalf (their regisseurs
+    and procesregisseurs act on this deployment's data; the first is the municipality)."""
     jwt_secret: str | None = field(default=None, repr=False)
     """The shared HS256 secret (development); unset when tokens come from an identity provider."""
     jwt_public_key: Path | None = None
@@ -133,7 +134,9 @@ class Settings:
             network_step_days=_read(env, NETWORK_STEP_DAYS, {}, _step_days),
             figures_minimum_cell=_read(env, FIGURES_MINIMUM_CELL, 5, _integer_between(3, 100)),
             pseudonym_key=_read(env, PSEUDONYM_KEY, b"", _secret),
-            municipality=_read(env, MUNICIPALITY, "gemeente-almere", _organisation),
+            regie_organisations=_read(
+                env, REGIE_ORGANISATIONS, ("gemeente-almere", "ggd-flevoland"), _organisations
+            ),
             jwt_secret=_read(env, JWT_SECRET, None, _jwt_secret),
             jwt_public_key=_read(env, JWT_PUBLIC_KEY, None, _existing_file),
             jwt_jwks_file=_read(env, JWT_JWKS_FILE, None, _existing_file),
@@ -257,11 +260,13 @@ def _secret(raw: str) -> bytes:
     return hashlib.sha256(raw.encode()).digest()
 
 
-def _organisation(raw: str) -> str:
-    if not _ORGANISATION.fullmatch(raw):
-        msg = f"{raw!r} is not an organisation id like 'gemeente-almere'"
+def _organisations(raw: str) -> tuple[str, ...]:
+    organisations = tuple(each.strip() for each in raw.split(","))
+    wrong = [each for each in organisations if not _ORGANISATION.fullmatch(each)]
+    if wrong:
+        msg = f"{', '.join(map(repr, wrong))}: not organisation ids like 'gemeente-almere'"
         raise ValueError(msg)
-    return raw
+    return organisations
 
 
 def _jwt_secret(raw: str) -> str:

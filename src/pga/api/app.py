@@ -50,13 +50,13 @@ PUBLIC_PATHS = (f"{API_PREFIX}/openapi.json", DOCS_PATH, "/health")
 
 
 def _swagger_assets() -> Path:
-    import swagger_ui  # noqa: PLC0415 - only its static folder is used
+    import swagger_ui  # type: ignore[import-untyped]  # noqa: PLC0415 - its static folder
 
     return Path(swagger_ui.__file__).parent / "static"
 
 
 def openapi_config() -> OpenAPIConfig:
-    """The OpenAPI document's metadata and the self-hosted Swagger UI at /api/v1/docs."""
+    """Return the OpenAPI metadata and the self-hosted Swagger UI at /api/v1/docs."""
     return OpenAPIConfig(
         title="pga API",
         version=API_VERSION,
@@ -87,7 +87,7 @@ def create_app(
     run_projections: bool | None = None,
     application: PgaApplication | None = None,
 ) -> Litestar:
-    """Build the API for ``settings`` (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``)."""
+    """Build the API (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``)."""
     keys = verification_keys(settings)
     auth = jwt_auth(settings, keys, exclude=[f"^{path}" for path in PUBLIC_PATHS])
     project = settings.serve_projections if run_projections is None else run_projections
@@ -139,7 +139,7 @@ def create_app(
 
 
 def asgi(settings: Settings, **options: Any) -> ASGIApp:  # noqa: ANN401
-    """The app as served: ``create_app`` behind the trailing-slash and docs-path rules."""
+    """Return the app as served: ``create_app`` behind the trailing-slash and docs-path rules."""
     return guard_edges(create_app(settings, **options))
 
 
@@ -184,7 +184,7 @@ def _start_runner(state: ApiState, stop: threading.Event) -> threading.Thread:
             ) as runner:
                 runner.run(stop=stop)
         except Exception as error:  # noqa: BLE001 - reported; /health/ready shows the lag
-            _LOG.error("projection runner stopped: %s", type(error).__name__)  # noqa: TRY400
+            _LOG.error("projection runner stopped: %s", type(error).__name__)
 
     thread = threading.Thread(target=run, name="pga-projections", daemon=True)
     thread.start()

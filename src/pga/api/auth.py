@@ -1,4 +1,4 @@
-"""Authentication: bearer JWTs verified with Litestar's JWT support, keys and algorithms by configuration.
+"""Authentication: bearer JWTs verified by Litestar's JWT support with configured keys.
 
 The accepted algorithms are fixed by configuration (``PGA_JWT_ALGORITHMS``), never by the token's
 header, so ``alg: none`` and algorithm-confusion tokens fail. Keys come from ``PGA_JWT_SECRET``
@@ -17,7 +17,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jwt
@@ -30,6 +29,7 @@ from pga.settings import SYMMETRIC_ALGORITHMS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from litestar.connection import ASGIConnection
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: Claims every token must carry (besides a valid signature).
 REQUIRED_CLAIMS = ("sub", "org", "role", "exp")
 #: The file in the data directory that holds the development secret.
-DEVELOPMENT_SECRET_FILE = "development-jwt-secret"
+DEVELOPMENT_SECRET_FILE = "development-jwt-secret"  # noqa: S105 - a file name
 _ORGANISATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MAX_CLAIM_LENGTH = 200
 
@@ -77,7 +77,9 @@ class VerificationKeys:
         raise jwt.InvalidKeyError
 
 
-def verification_keys(settings: Settings, *, create_development_secret: bool = True) -> VerificationKeys:
+def verification_keys(
+    settings: Settings, *, create_development_secret: bool = True
+) -> VerificationKeys:
     """Resolve the configured keys; without any, use (and create) the development secret."""
     configured = [
         name
@@ -167,7 +169,7 @@ def actor_from_claims(claims: dict[str, Any], subject: str) -> Actor | None:
     delegated = claims.get("act")
     if not (isinstance(organisation, str) and _ORGANISATION.fullmatch(organisation)):
         return None
-    if role not in PartnerRole.__members__.values():
+    if not isinstance(role, str) or role not in PartnerRole.__members__.values():
         return None
     if not subject or len(subject) > _MAX_CLAIM_LENGTH or len(organisation) > _MAX_CLAIM_LENGTH:
         return None
@@ -211,11 +213,15 @@ def _token_class(keys: VerificationKeys) -> type[Token]:
     return PgaToken
 
 
-async def _retrieve_actor(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+async def _retrieve_actor(
+    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+) -> Actor | None:
     return actor_from_claims(token.extras, token.sub)
 
 
-def jwt_auth(settings: Settings, keys: VerificationKeys, *, exclude: Sequence[str]) -> JWTAuth[Actor]:
+def jwt_auth(
+    settings: Settings, keys: VerificationKeys, *, exclude: Sequence[str]
+) -> JWTAuth[Actor]:
     """Return the app's JWT authentication (middleware and OpenAPI security scheme)."""
     return JWTAuth[Actor](
         retrieve_user_handler=_retrieve_actor,
@@ -232,7 +238,7 @@ def jwt_auth(settings: Settings, keys: VerificationKeys, *, exclude: Sequence[st
 
 
 def unauthenticated() -> NotAuthorizedException:
-    """The 401 every authentication failure gets (the reason is never told to the client)."""
+    """Return the 401 every authentication failure gets (the reason is never told)."""
     return NotAuthorizedException(
         detail="Een geldig bearer-token is vereist.",
         headers={"WWW-Authenticate": 'Bearer realm="pga"'},

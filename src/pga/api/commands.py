@@ -27,9 +27,11 @@ from litestar import Request, Response, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import Body, FromPath
 
+from pga.api.http import API_PREFIX
 from pga.api.problems import COMMAND_PROBLEMS, CREATE_PROBLEMS, BadRequest, PreconditionRequired
 from pga.api.state import api_state, command_context, requires
-from projections.control import ProjectionError, wait_for
+from projections.control import wait_for
+from projections.runner import ProjectionError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -56,7 +58,7 @@ class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True, rename="ca
 
 
 def etag(version: int) -> str:
-    """The strong entity tag of an aggregate version."""
+    """Return the strong entity tag of an aggregate version."""
     return f'"{version}"'
 
 
@@ -85,8 +87,6 @@ def wants_representation(request: Request[Any, Any, Any]) -> bool:
     )
 
 
-
-
 @dataclass(frozen=True)
 class Resource:
     """An aggregate kind as the API shows it."""
@@ -112,7 +112,9 @@ class CommandRoute:
     path: str
     """Relative to the aggregate (``/arrests``), or ``""`` for a creating command."""
     body: type[msgspec.Struct]
-    call: Callable[[PgaApplication, CommandContext, UUID | None, int | None, Any, Mapping[str, Any]], Recorded]
+    call: Callable[
+        [PgaApplication, CommandContext, UUID | None, int | None, Any, Mapping[str, Any]], Recorded
+    ]
     """``(app, context, aggregate id, expected version, body, other path params) -> Recorded``."""
     summary: str
     roles: tuple[PartnerRole, ...]
@@ -124,18 +126,25 @@ class CommandRoute:
 
 def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler:
     """Build the Litestar handler of ``route`` on ``resource``."""
-    path = resource.collection if route.creates else (
-        f"{resource.collection}/{{{resource.id_parameter}:uuid}}{route.path}"
+    path = (
+        resource.collection
+        if route.creates
+        else (f"{resource.collection}/{{{resource.id_parameter}:uuid}}{route.path}")
     )
 
-    path_parameters = (*(() if route.creates else (resource.id_parameter,)), *route.extra_path_parameters)
+    path_parameters = (
+        *(() if route.creates else (resource.id_parameter,)),
+        *route.extra_path_parameters,
+    )
 
     def handle(request: Request[Any, Any, Any], data: Any, **path: Any) -> Response[Any]:  # noqa: ANN401
         state = api_state(request)
         version = None if route.creates else expected_version(request)
         aggregate_id = None if route.creates else path[resource.id_parameter]
         others = {name: path[name] for name in route.extra_path_parameters}
-        recorded = route.call(state.app, command_context(request), aggregate_id, version, data, others)
+        recorded = route.call(
+            state.app, command_context(request), aggregate_id, version, data, others
+        )
         return _answer(request, state, resource, route, recorded)
 
     # Litestar reads the handler's signature for validation and the OpenAPI document: the body
@@ -149,7 +158,9 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
     handle.__annotations__ = annotations
     handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotations[name])
+            inspect.Parameter(
+                name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotations[name]
+            )
             for name in ("request", "data")
         ]
         + [
@@ -160,7 +171,9 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
     )
     handle.__name__ = route.operation_id
     headers = [
-        ResponseHeader(name="ETag", description="De nieuwe versie van de resource.", documentation_only=True),
+        ResponseHeader(
+            name="ETag", description="De nieuwe versie van de resource.", documentation_only=True
+        ),
         ResponseHeader(
             name="Preference-Applied",
             description="return=representation wanneer de bijgewerkte resource is meegestuurd.",
@@ -170,7 +183,11 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
     ]
     if route.creates:
         headers.append(
-            ResponseHeader(name="Location", description="De URI van de nieuwe resource.", documentation_only=True)
+            ResponseHeader(
+                name="Location",
+                description="De URI van de nieuwe resource.",
+                documentation_only=True,
+            )
         )
     return post(
         path,
@@ -196,7 +213,7 @@ def _answer(
     headers = {"ETag": etag(recorded.version)}
     status = HTTPStatus.CREATED if route.creates else HTTPStatus.OK
     if route.creates:
-        headers["Location"] = f"{request.scope.get('root_path', '')}{_api_path(request, resource)}/{recorded.aggregate_id}"
+        headers["Location"] = f"{API_PREFIX}{resource.collection}/{recorded.aggregate_id}"
     body: Any = CommandResult(
         id=recorded.aggregate_id, version=recorded.version, entity_id=recorded.entity_id
     )
@@ -204,12 +221,6 @@ def _answer(
         body = resource.represent(state, recorded.aggregate_id)
         headers["Preference-Applied"] = "return=representation"
     return Response(body, status_code=status, headers=headers)
-
-
-def _api_path(request: Request[Any, Any, Any], resource: Resource) -> str:
-    template = str(request.scope.get("path_template", ""))
-    prefix = template.split(resource.collection, 1)[0]
-    return f"{prefix}{resource.collection}"
 
 
 def _caught_up(state: ApiState, read_model: str, position: int) -> bool:
@@ -226,4 +237,3 @@ def _caught_up(state: ApiState, read_model: str, position: int) -> bool:
     except ProjectionError:
         return False
     return True
-

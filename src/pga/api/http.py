@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 
 from pga.api.problems import (
     PROBLEM_JSON,
@@ -26,7 +27,15 @@ from pga.api.problems import (
 
 if TYPE_CHECKING:
     from litestar import Request
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import (
+        ASGIApp,
+        HTTPResponseBodyEvent,
+        HTTPResponseStartEvent,
+        Message,
+        Receive,
+        Scope,
+        Send,
+    )
 
 #: The API's full version (semver), sent as ``API-Version`` on every response.
 API_VERSION = "1.0.0"
@@ -74,7 +83,7 @@ def guard_edges(app: ASGIApp) -> ASGIApp:
     docs_known = (docs, docs + b"/openapi.json")
 
     async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             raw = scope.get("raw_path") or scope["path"].encode()
             path = raw.split(b"?", 1)[0]
             answer = None
@@ -86,8 +95,18 @@ def guard_edges(app: ASGIApp) -> ASGIApp:
                 answer = unknown
             if answer is not None:
                 headers, body = answer
-                await send({"type": "http.response.start", "status": 404, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                start: HTTPResponseStartEvent = {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": headers,
+                }
+                await send(start)
+                finish: HTTPResponseBodyEvent = {
+                    "type": "http.response.body",
+                    "body": body,
+                    "more_body": False,
+                }
+                await send(finish)
                 return
         await app(scope, receive, send)
 
@@ -130,7 +149,7 @@ _ALLOWED: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def _allowed_query(request: Request[Any, Any, Any]) -> frozenset[str]:
-    """The query keys the matched operation declares (read once from the OpenAPI schema)."""
+    """Return the query keys the matched operation declares (read once from the OpenAPI)."""
     key = (request.method, str(request.scope.get("path_template", "")))
     allowed = _ALLOWED.get(key)
     if allowed is None:

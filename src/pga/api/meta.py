@@ -60,7 +60,7 @@ class Health(msgspec.Struct, kw_only=True):
     sync_to_thread=False,
 )
 def live() -> Health:
-    """The process is up (liveness)."""
+    """Answer 200 while the process is up (liveness)."""
     return Health(status="ok")
 
 
@@ -72,7 +72,7 @@ def live() -> Health:
     responses=HEALTH_PROBLEMS,
 )
 def ready(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The database answers and every read model is within ``PGA_READY_MAX_LAG_SECONDS``."""
+    """Answer 200 when the database answers and the read models lag less than allowed."""
     state = api_state(request)
     try:
         with state.connection() as connection:

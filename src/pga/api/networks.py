@@ -1,13 +1,864 @@
-"""/api/v1/networks."""
+"""/api/v1/networks: youth networks in the 7-stappenmodel, the board, and one operation per command.
+
+Reads:
+
+- ``GET /networks``: the network board as a list (by working name), paged, one step or all open
+  networks (``includeClosed`` adds the closed files).
+- ``GET /network-board``: the same rows grouped by step, one column per step in the model's order.
+- ``GET /networks/{networkId}``: one network as its procesregisseur sees it (built from the
+  aggregate, with the board's due date of the current step); its version is the ``ETag``.
+- ``GET /networks/{networkId}/timeline``: the network's history, paged.
+- ``GET /networks/{networkId}/graph``: the network and the youths on its name list (by reference,
+  never by name) with their co-suspect links among each other.
+
+Writes: one ``POST`` per command (see ``COMMANDS``), with ``If-Match`` as every command on an
+existing aggregate. An id that is not a network's (unknown, or a trajectory's) is 404.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date  # noqa: TC003 - msgspec and Litestar read annotations at run time
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from uuid import UUID  # noqa: TC003 - (the same)
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.datastructures import ResponseHeader
+from litestar.params import FromPath, QueryParameter
+
+from pga.api.commands import CommandRoute, Resource, command_handler, etag
+from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
+from pga.api.state import NETWORK_ROLES, ApiState, api_state, requires
+from pga.api.trajectories import Camel
+from pga.application import AggregateNotFound
+from pga.domain.catalogue import PartnerRole  # noqa: TC001 - (the same)
+from pga.domain.errors import UnknownEntity
+from pga.domain.network import (  # noqa: TC001 - (the same)
+    ActionLevel,
+    NetworkStep,
+    YouthNetwork,
+)
+from projections.network_board import (
+    Board,
+    NetworkPage,
+    board,
+    get_network_row,
+    list_networks,
+)
+from projections.network_graph import Graph, graph
+from projections.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from litestar.handlers import HTTPRouteHandler
+
+    from pga.application import PgaApplication, Recorded
+    from pga.recording import CommandContext
+
+TAG = "networks"
+_ETAG_HEADER = [
+    ResponseHeader(name="ETag", description="De versie van het netwerk.", documentation_only=True)
+]
+_GUARDS = [requires(*NETWORK_ROLES)]
+
+
+# --- representations ---
+
+
+class NetworkAssessment(Camel):
+    """Step 2A's finding."""
+
+    problematic: bool
+    findings: str
+    assessed_on: date
+
+
+class NetworkStepOutputs(Camel):
+    """What the current round of each step has produced (a back-step clears the later ones)."""
+
+    assessment: NetworkAssessment | None
+    """Step 2A: the assessment of the group behaviour."""
+    police_advice_on: date | None
+    """Step 2B: the police's name list, letter and advice."""
+    interpretation_on: date | None
+    """Step 3: the groepsduiding."""
+    concept_plan_on: date | None
+    """Step 3: the concept plan of approach."""
+    advice_on: date | None
+    """Step 4: the advice for the local triangle."""
+    prioritised: bool | None
+    """Step 4: the triangle's decision (``None``: not decided yet)."""
+    plan_adopted_on: date | None
+    """Step 5: the integral plan of approach."""
+    monitoring_moments: int
+    """Step 6: monitoring moments so far."""
+    evaluated_on: date | None
+    """Step 7: the evaluation."""
+
+
+class NetworkPartner(Camel):
+    """A convenant partner taking part in the network's approach."""
+
+    organisation: str
+    role: PartnerRole
+    legal_basis: str
+    since: date
+
+
+class NetworkMember(Camel):
+    """A youth on the name list (from step 2B), with the trajectory where there is one."""
+
+    member_id: UUID
+    given_name: str
+    family_name: str
+    born_on: date | None
+    role_in_group: str | None
+    trajectory_id: UUID | None
+    placed_on: date
+
+
+class NetworkAction(Camel):
+    """One action of the integral plan."""
+
+    action_id: UUID
+    organisation: str
+    level: ActionLevel
+    description: str
+    due_on: date
+    member_id: UUID | None
+    """The member a person-level action is about."""
+    completed_on: date | None
+
+
+class NetworkStepDeadline(Camel):
+    """The current step's due date on today (from the network board)."""
+
+    due_on: date | None
+    """The day the step began plus its configured period (``None``: the step has none)."""
+    overdue: bool
+    days_in_step: int
+    days_overdue: int
+
+
+class NetworkDetail(Camel):
+    """One youth network as its procesregisseur sees it."""
+
+    id: UUID
+    version: int
+    working_name: str
+    area: str
+    procesregisseur: str
+    procesregisseur_organisation: str
+    opened_on: date
+    historical_label: str | None
+    step: NetworkStep
+    step_since: date
+    next_step: NetworkStep | None
+    """Where advancing now leads (``None``: the step's output decides it and is missing, or the
+    network cannot advance from here)."""
+    missing_output: str | None
+    """What the current step still has to produce before the network can advance."""
+    outputs: NetworkStepOutputs
+    partners: list[NetworkPartner]
+    members: list[NetworkMember]
+    actions: list[NetworkAction]
+    signals: int
+    """Signals shared so far."""
+    closed_on: date | None
+    deadline: NetworkStepDeadline | None
+    """``None`` until the network board has processed the network."""
+
+
+def network_detail(state: ApiState, network_id: UUID) -> NetworkDetail:
+    """Build the detail representation from the aggregate and the board row (404 if unknown)."""
+    return _detail(state, state.app.network(network_id))
+
+
+def _detail(state: ApiState, network: YouthNetwork) -> NetworkDetail:
+    with state.connection() as connection:
+        row = get_network_row(
+            connection, state.schema, network.id, today=state.today(), deadlines=state.deadlines
+        )
+    out = network.outputs
+    assessment = out.assessment
+    return NetworkDetail(
+        id=network.id,
+        version=network.version,
+        working_name=network.working_name,
+        area=network.area,
+        procesregisseur=network.procesregisseur,
+        procesregisseur_organisation=network.procesregisseur_organisation,
+        opened_on=network.opened_on,
+        historical_label=network.historical_label,
+        step=network.step,
+        step_since=network.step_since,
+        next_step=None if network.is_closed else network.next_step(),
+        missing_output=None if network.is_closed else network.missing_output(),
+        outputs=NetworkStepOutputs(
+            assessment=None
+            if assessment is None
+            else NetworkAssessment(
+                problematic=assessment.problematic,
+                findings=assessment.findings,
+                assessed_on=assessment.assessed_on,
+            ),
+            police_advice_on=out.police_advice_on,
+            interpretation_on=out.interpretation_on,
+            concept_plan_on=out.concept_plan_on,
+            advice_on=out.advice_on,
+            prioritised=out.prioritised,
+            plan_adopted_on=out.plan_adopted_on,
+            monitoring_moments=out.monitoring_moments,
+            evaluated_on=out.evaluated_on,
+        ),
+        partners=[
+            NetworkPartner(
+                organisation=partner.organisation,
+                role=partner.role,
+                legal_basis=partner.legal_basis,
+                since=partner.since,
+            )
+            for partner in network.partners.values()
+        ],
+        members=[
+            NetworkMember(
+                member_id=member.member_id,
+                given_name=member.given_name,
+                family_name=member.family_name,
+                born_on=member.born_on,
+                role_in_group=member.role_in_group,
+                trajectory_id=member.trajectory_id,
+                placed_on=member.placed_on,
+            )
+            for member in network.members.values()
+        ],
+        actions=[
+            NetworkAction(
+                action_id=action.action_id,
+                organisation=action.organisation,
+                level=action.level,
+                description=action.description,
+                due_on=action.due_on,
+                member_id=action.member_id,
+                completed_on=action.completed_on,
+            )
+            for action in network.actions.values()
+        ],
+        signals=network.signals,
+        closed_on=network.closed_on,
+        deadline=None
+        if row is None
+        else NetworkStepDeadline(
+            due_on=row.due_on,
+            overdue=row.overdue,
+            days_in_step=row.days_in_step,
+            days_overdue=row.days_overdue,
+        ),
+    )
+
+
+RESOURCE = Resource(
+    collection="/networks",
+    id_parameter="network_id",
+    read_model="network_board",
+    represent=network_detail,
+    detail_type=NetworkDetail,
+    tag=TAG,
+)
+
+
+# --- queries ---
+
+Page = Annotated[int, QueryParameter(name="page", ge=1)]
+PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=MAX_PAGE_SIZE)]
+IncludeClosed = Annotated[bool, QueryParameter(name="includeClosed")]
+
+
+@get(
+    "/networks",
+    operation_id="listNetworks",
+    summary="Het netwerkbord als lijst: netwerken met stap, termijn en tellingen, per pagina",
+    tags=[TAG],
+    guards=_GUARDS,
+    responses=READ_PROBLEMS,
+    sync_to_thread=True,
+)
+def list_network_rows(
+    request: Request[Any, Any, Any],
+    *,
+    page: Page = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+    step: Annotated[NetworkStep | None, QueryParameter(name="step")] = None,
+    include_closed: IncludeClosed = False,
+) -> NetworkPage:
+    """List networks by working name (closed files only with ``includeClosed`` or that step)."""
+    state = api_state(request)
+    try:
+        with state.connection() as connection:
+            return list_networks(
+                connection,
+                state.schema,
+                today=state.today(),
+                deadlines=state.deadlines,
+                page=page,
+                page_size=page_size,
+                step=step,
+                include_closed=include_closed,
+            )
+    except ValueError as error:
+        raise _query_error(error) from None
+
+
+@get(
+    "/network-board",
+    operation_id="getNetworkBoard",
+    summary="Het netwerkbord: de netwerken per stap, langst in de stap eerst",
+    tags=[TAG],
+    guards=_GUARDS,
+    responses=READ_PROBLEMS,
+    sync_to_thread=True,
+)
+def get_network_board(
+    request: Request[Any, Any, Any], *, include_closed: IncludeClosed = False
+) -> Board:
+    """Return every network grouped by step (the closed files as a last column on request)."""
+    state = api_state(request)
+    try:
+        with state.connection() as connection:
+            return board(
+                connection,
+                state.schema,
+                today=state.today(),
+                deadlines=state.deadlines,
+                include_closed=include_closed,
+            )
+    except ValueError as error:
+        raise _query_error(error) from None
+
+
+@get(
+    "/networks/{network_id:uuid}",
+    operation_id="getNetwork",
+    summary="Eén jeugdnetwerk in zijn huidige toestand",
+    tags=[TAG],
+    guards=_GUARDS,
+    responses=READ_PROBLEMS,
+    response_headers=_ETAG_HEADER,
+    sync_to_thread=True,
+)
+def get_network(
+    request: Request[Any, Any, Any], network_id: FromPath[UUID]
+) -> Response[NetworkDetail]:
+    """Return the network with its version as ``ETag``."""
+    state = api_state(request)
+    detail = network_detail(state, network_id)
+    return Response(detail, headers={"ETag": etag(detail.version)})
+
+
+@get(
+    "/networks/{network_id:uuid}/timeline",
+    operation_id="getNetworkTimeline",
+    summary="De tijdlijn van een jeugdnetwerk",
+    tags=[TAG],
+    guards=_GUARDS,
+    responses=READ_PROBLEMS,
+    sync_to_thread=True,
+)
+def get_network_timeline(
+    request: Request[Any, Any, Any],
+    network_id: FromPath[UUID],
+    page: Page = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+    order: Annotated[Literal["asc", "desc"], QueryParameter(name="order")] = "asc",
+) -> TimelinePage:
+    """Return one page of the network's timeline (404 when there is no such network)."""
+    state = api_state(request)
+    state.app.network(network_id)  # 404 for an unknown id or a trajectory's id
+    try:
+        with state.connection() as connection:
+            return timeline(
+                connection, state.schema, network_id, page=page, page_size=page_size, order=order
+            )
+    except ValueError as error:
+        raise _query_error(error) from None
+
+
+@get(
+    "/networks/{network_id:uuid}/graph",
+    operation_id="getNetworkGraph",
+    summary="Het netwerk en de jongeren op zijn namenlijst, met hun medeverdachtenrelaties",
+    description=(
+        "Jongeren verschijnen alleen met een referentie (J-…), nooit met naam. Alleen de jongeren "
+        "op de namenlijst van dit netwerk en de relaties tussen hen; niets van andere netwerken."
+    ),
+    tags=[TAG],
+    guards=_GUARDS,
+    responses=READ_PROBLEMS,
+    sync_to_thread=True,
+)
+def get_network_graph(request: Request[Any, Any, Any], network_id: FromPath[UUID]) -> Graph:
+    """Return the graph of one network (404 when there is no such network)."""
+    state = api_state(request)
+    state.app.network(network_id)
+    with state.connection() as connection:
+        return graph(connection, state.schema, network_id=network_id)
+
+
+def _query_error(error: ValueError) -> BadRequest:
+    """Answer a query value the read model refused (its message starts with the field's name)."""
+    message = str(error)
+    field = message.split(" ", 1)[0]
+    name = field.split("_", 1)[0] + "".join(part.title() for part in field.split("_")[1:])
+    return BadRequest(
+        f"Ongeldige query-parameter: {name}.",
+        rule="invalid-query",
+        params=[InvalidParam(name=name, reason=message, source="query")],
+    )
+
+
+# --- commands ---
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+"""A working name, an area, a given or family name (the domain allows 100 characters)."""
+Organisation = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=200,
+        description="Een organisatie-id in kleine letters, zoals 'gemeente-almere'.",
+    ),
+]
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class NetworkBody(Camel, forbid_unknown_fields=True):
+    """Base of the network commands' bodies: camelCase, unknown fields refused."""
+
+
+class OpenNetworkIn(NetworkBody):
+    """A new group file at step 1, under a procesregisseur."""
+
+    working_name: Short
+    area: Short
+    procesregisseur: UserId
+    procesregisseur_organisation: Organisation
+    opened_on: date
+    historical_label: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=100,
+                description="Alleen als historische typering: hinderlijk, overlastgevend of "
+                "crimineel.",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ProcesregisseurIn(NetworkBody):
+    """The procesregisseur who takes the network over."""
+
+    procesregisseur: UserId
+    organisation: Organisation
+
+
+class PartnerJoinIn(NetworkBody):
+    """A convenant partner joining the approach, in a role, on a legal basis (catalogue code)."""
+
+    organisation: Organisation
+    role: PartnerRole
+    legal_basis: Code
+    since: date
+
+
+class PartnerRemovalIn(NetworkBody):
+    """A partner leaving the approach (it must own no open action)."""
+
+    organisation: Organisation
+    left_on: date
+
+
+class GroupSignalIn(NetworkBody):
+    """A signal about group behaviour (group level: no names)."""
+
+    source_organisation: Organisation
+    observed_on: date
+    location: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    description: Text
+    online: bool
+
+
+class AssessmentIn(NetworkBody):
+    """Step 2A: whether the group behaviour is problematic."""
+
+    problematic: bool
+    findings: Text
+    assessed_on: date
+
+
+class MemberIn(NetworkBody):
+    """A youth on the name list (from step 2B); ``trajectoryId`` links the youth's trajectory."""
+
+    given_name: Short
+    family_name: Short
+    placed_on: date
+    born_on: date | None = None
+    role_in_group: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    trajectory_id: UUID | None = None
+
+
+class MemberRemovalIn(NetworkBody):
+    """Taking a youth off the name list, with the reason."""
+
+    removed_on: date
+    why: Reason
+
+
+class PoliceAdviceIn(NetworkBody):
+    """Step 2B: the police's name list, letter and advice."""
+
+    received_on: date
+    group_scan_done: bool
+    advice: Text
+
+
+class InterpretationIn(NetworkBody):
+    """Step 3: the groepsduiding."""
+
+    recorded_on: date
+    group_dynamics: Text
+    roles: Text
+    problem_type: Text
+    context_description: Text
+    chances: Text
+
+
+class ConceptPlanIn(NetworkBody):
+    """Step 3: the concept plan of approach and the organisations that wrote it."""
+
+    drafted_on: date
+    authors: Annotated[tuple[Organisation, ...], msgspec.Meta(min_length=1, max_length=50)]
+    summary: Text
+
+
+class AdviceIn(NetworkBody):
+    """Step 4: the problem definition and advice for the local triangle."""
+
+    issued_on: date
+    problem_definition: Text
+    advice: Text
+
+
+class PrioritisationIn(NetworkBody):
+    """Step 4: the local triangle's decision."""
+
+    decided_on: date
+    prioritised: bool
+    instructions: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+class ActionIn(NetworkBody):
+    """An action of the integral plan; a person-level action names a member."""
+
+    organisation: Organisation
+    level: ActionLevel
+    description: Text
+    due_on: date
+    member_id: UUID | None = None
+
+
+class ActionCompletionIn(NetworkBody):
+    """An action carried out."""
+
+    completed_on: date
+    outcome: Text
+
+
+class IntegralPlanIn(NetworkBody):
+    """Step 5: the integral plan adopted."""
+
+    adopted_on: date
+
+
+class MonitoringIn(NetworkBody):
+    """Step 6: a monitoring moment."""
+
+    monitored_on: date
+    indicators: Text
+
+
+class EvaluationIn(NetworkBody):
+    """Step 7: the evaluation and who carries out what remains."""
+
+    evaluated_on: date
+    findings: Text
+    remaining_actions: Text
+
+
+class StepAdvanceIn(NetworkBody):
+    """Moving to the next step: the one the current step's output leads to."""
+
+    to_step: NetworkStep
+    on: date
+
+
+class StepBackIn(NetworkBody):
+    """Going back to an earlier step, with the reason (before 2B the name list is destroyed)."""
+
+    to_step: NetworkStep
+    on: date
+    why: Reason
+
+
+class NetworkClosureIn(NetworkBody):
+    """Closing the file (from step 1, 2A licht, not prioritised, or after the evaluation)."""
+
+    on: date
+    why: Reason
+
+
+def _command(method: str) -> Callable[..., Recorded]:
+    """Call ``app.<method>(context, id, version, **body, **path)`` (creating: no id, version).
+
+    Body fields and extra path parameters are the method's keyword names.
+    """
+
+    def call(
+        app: PgaApplication,
+        context: CommandContext,
+        aggregate_id: UUID | None,
+        version: int | None,
+        body: msgspec.Struct,
+        path: Mapping[str, Any],
+    ) -> Recorded:
+        fields = {name: getattr(body, name) for name in body.__struct_fields__} | dict(path)
+        command = getattr(app, method)
+        result: Recorded = (
+            command(context, **fields)
+            if aggregate_id is None
+            else command(context, aggregate_id, version, **fields)
+        )
+        return result
+
+    return call
+
+
+def _place_member(
+    app: PgaApplication,
+    context: CommandContext,
+    network_id: UUID | None,
+    version: int | None,
+    body: MemberIn,
+    path: Mapping[str, Any],
+) -> Recorded:
+    """Place a member; a ``trajectoryId`` naming no trajectory is an unknown reference (409).
+
+    The network's own 404 stays a 404: only the body's reference becomes ``unknown-reference``.
+    """
+    try:
+        return _command("place_member")(app, context, network_id, version, body, path)
+    except AggregateNotFound as error:
+        if body.trajectory_id is not None and error.aggregate_id == body.trajectory_id:
+            raise UnknownEntity("trajectory", body.trajectory_id) from None
+        raise
+
+
+def _route(
+    operation_id: str,
+    path: str,
+    body: type[msgspec.Struct],
+    method: str | Callable[..., Recorded],
+    summary: str,
+    *extra: str,
+    creates: bool = False,
+    description: str = "",
+) -> CommandRoute:
+    return CommandRoute(
+        operation_id=operation_id,
+        path=path,
+        body=body,
+        call=_command(method) if isinstance(method, str) else method,
+        summary=summary,
+        roles=NETWORK_ROLES,
+        description=description,
+        creates=creates,
+        extra_path_parameters=extra,
+    )
+
+
+COMMANDS: tuple[CommandRoute, ...] = (
+    _route(
+        "openNetwork",
+        "",
+        OpenNetworkIn,
+        "open_network",
+        "Open een groepsdossier (stap 1: signalen delen)",
+        creates=True,
+    ),
+    _route(
+        "assignProcesregisseur",
+        "/procesregisseur-assignments",
+        ProcesregisseurIn,
+        "assign_procesregisseur",
+        "Draag het netwerk over aan een andere procesregisseur",
+    ),
+    _route(
+        "joinNetworkPartner",
+        "/partners",
+        PartnerJoinIn,
+        "join_network_partner",
+        "Laat een convenantpartner aansluiten bij de aanpak",
+    ),
+    _route(
+        "removeNetworkPartner",
+        "/partner-removals",
+        PartnerRemovalIn,
+        "remove_network_partner",
+        "Laat een partner de aanpak verlaten (zonder openstaande acties)",
+    ),
+    _route(
+        "shareSignal",
+        "/signals",
+        GroupSignalIn,
+        "share_signal",
+        "Deel een signaal over groepsgedrag (groepsniveau, geen namen)",
+    ),
+    _route(
+        "assessBehaviour",
+        "/behaviour-assessments",
+        AssessmentIn,
+        "assess_behaviour",
+        "Stap 2A: beoordeel of het groepsgedrag problematisch is",
+    ),
+    _route(
+        "placeMember",
+        "/members",
+        MemberIn,
+        _place_member,
+        "Plaats een jongere op de namenlijst (vanaf stap 2B)",
+        description=(
+            "Met trajectoryId is het lid de jongere van dat PGA-traject; het traject legt de "
+            "koppeling vast in dezelfde transactie (zijn versie verandert dus ook). entityId in "
+            "het antwoord is het id van het lid."
+        ),
+    ),
+    _route(
+        "removeMember",
+        "/members/{member_id:uuid}/removal",
+        MemberRemovalIn,
+        "remove_member",
+        "Haal een jongere van de namenlijst, met reden",
+        "member_id",
+    ),
+    _route(
+        "receivePoliceAdvice",
+        "/police-advices",
+        PoliceAdviceIn,
+        "receive_police_advice",
+        "Stap 2B: leg de namenlijst, brief en het advies van de politie vast",
+    ),
+    _route(
+        "recordInterpretation",
+        "/interpretations",
+        InterpretationIn,
+        "record_interpretation",
+        "Stap 3: leg de groepsduiding vast",
+    ),
+    _route(
+        "draftConceptPlan",
+        "/concept-plans",
+        ConceptPlanIn,
+        "draft_concept_plan",
+        "Stap 3: leg het concept plan van aanpak vast",
+    ),
+    _route(
+        "issueAdvice",
+        "/advices",
+        AdviceIn,
+        "issue_advice",
+        "Stap 4: leg de probleemschets en het advies aan de lokale driehoek vast",
+    ),
+    _route(
+        "decidePrioritisation",
+        "/prioritisation-decisions",
+        PrioritisationIn,
+        "decide_prioritisation",
+        "Stap 4: leg het besluit van de driehoek vast (wel of niet geprioriteerd)",
+    ),
+    _route(
+        "planAction",
+        "/actions",
+        ActionIn,
+        "plan_action",
+        "Plan een actie van het integraal plan van aanpak (stap 5-6)",
+        description="entityId in het antwoord is het id van de actie.",
+    ),
+    _route(
+        "completeAction",
+        "/actions/{action_id:uuid}/completion",
+        ActionCompletionIn,
+        "complete_action",
+        "Leg vast dat een actie is uitgevoerd (stap 6-7)",
+        "action_id",
+    ),
+    _route(
+        "adoptIntegralPlan",
+        "/integral-plans",
+        IntegralPlanIn,
+        "adopt_integral_plan",
+        "Stap 5: stel het integraal plan van aanpak vast",
+    ),
+    _route(
+        "recordMonitoring",
+        "/monitorings",
+        MonitoringIn,
+        "record_monitoring",
+        "Stap 6: leg een monitoringsmoment vast",
+    ),
+    _route(
+        "completeEvaluation",
+        "/evaluations",
+        EvaluationIn,
+        "complete_evaluation",
+        "Stap 7: leg de evaluatie vast",
+    ),
+    _route(
+        "advanceNetwork",
+        "/steps",
+        StepAdvanceIn,
+        "advance_network",
+        "Ga naar de volgende stap (de uitkomst van de huidige stap moet er zijn)",
+    ),
+    _route(
+        "stepBackNetwork",
+        "/step-backs",
+        StepBackIn,
+        "step_back_network",
+        "Ga terug naar een eerdere stap, met reden (vóór 2B vervalt de namenlijst)",
+    ),
+    _route(
+        "closeNetwork",
+        "/closure",
+        NetworkClosureIn,
+        "close_network",
+        "Sluit het groepsdossier",
+    ),
+)
 
 
 def handlers() -> list[HTTPRouteHandler]:
-    """Every /networks operation."""
-    return []
+    """Every /networks operation, and the network board."""
+    return [
+        list_network_rows,
+        get_network_board,
+        get_network,
+        get_network_timeline,
+        get_network_graph,
+        *(command_handler(RESOURCE, route) for route in COMMANDS),
+    ]

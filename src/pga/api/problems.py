@@ -64,7 +64,7 @@ _INVALID_INPUT = (InvalidValue, DateOrderViolation, UnknownCatalogueEntry, Reaso
 
 
 class InvalidParam(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
-    """One invalid field: where it is (``body``, ``query``, ``path``, ``header``) and what is wrong."""
+    """One invalid field: where it is (body, query, path, header) and what is wrong."""
 
     name: str
     reason: str
@@ -164,8 +164,11 @@ def problem_for(error: Exception) -> tuple[Problem, dict[str, str]]:  # noqa: PL
     if isinstance(error, DomainError):
         return problem(_domain_status(error), error.message, rule=error.rule), {}
     if isinstance(error, ReadModelUnavailable):
-        return problem(503, "Een leesmodel staat stil; zie pga projections status.",
-                       rule="read-model-unavailable"), {}
+        return problem(
+            503,
+            "Een leesmodel staat stil; zie pga projections status.",
+            rule="read-model-unavailable",
+        ), {}
     if isinstance(error, ReadModelTimeout):
         return problem(503, "Het leesmodel loopt achter.", rule="read-model-timeout"), {
             "Retry-After": "1"
@@ -238,7 +241,7 @@ def handle_exception(_request: Request[Any, Any, Any], error: Exception) -> Resp
 
 
 def _describe(error: BaseException) -> str:
-    """The error's type and where it was raised: never its message (it may quote stored data)."""
+    """Return the error's type and where it was raised, never its message (it may quote data)."""
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
     return f"{type(error).__name__}{where}"

@@ -1,4 +1,4 @@
-"""What every request handler shares: the application, a read-model pool, settings; and the guards."""
+"""What every request handler shares (application, read-model pool, settings), and the guards."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from litestar.exceptions import PermissionDeniedException
-
-from zoneinfo import ZoneInfo
 
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor, CommandContext
@@ -20,6 +18,7 @@ from projections.control import ReadModelUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from datetime import date
 
     from litestar import Request
     from litestar.connection import ASGIConnection
@@ -98,7 +97,10 @@ def command_context(request: Request[Any, Any, Any]) -> CommandContext:
 def requires(
     *roles: PartnerRole, own_municipality: bool = True
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard: the actor has one of ``roles`` and (by default) works for this municipality.
+    """Return a guard: the actor has one of ``roles`` and works for a regie organisation.
+
+    The regie organisations are the municipality and those directing cases on its behalf
+    (``PGA_REGIE_ORGANISATIONS``); ``own_municipality=False`` drops that condition.
 
     OPTIONS requests pass: the JWT middleware does not authenticate them, and they show no data.
     """
@@ -112,7 +114,7 @@ def requires(
             raise PermissionDeniedException
         if own_municipality:
             state: ApiState = connection.app.state[STATE_KEY]
-            if user.organisation != state.settings.municipality:
+            if user.organisation not in state.settings.regie_organisations:
                 raise PermissionDeniedException
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(role.value for role in allowed))}"

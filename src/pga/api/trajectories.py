@@ -1,10 +1,10 @@
-"""/api/v1/trajectories: the caseload, one trajectory, its timeline, and one operation per command."""
+"""/api/v1/trajectories: the caseload, one trajectory, its timeline, one operation per command."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, get
@@ -14,7 +14,15 @@ from litestar.params import FromPath, QueryParameter
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
 from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
 from pga.api.state import TRAJECTORY_ROLES, ApiState, api_state, requires
-from pga.domain.trajectory import Regisseur, Trajectory
+from pga.domain.catalogue import PartnerRole
+from pga.domain.trajectory import (
+    MAX_ABSENCE_HOURS,
+    InterventionState,
+    PlanGoal,
+    Regisseur,
+    Trajectory,
+    TrajectoryStatus,
+)
 from projections.caseload import (
     CaseloadPage,
     CaseloadQuery,
@@ -26,6 +34,8 @@ from projections.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from litestar.handlers import HTTPRouteHandler
 
     from pga.application import PgaApplication, Recorded
@@ -51,13 +61,100 @@ class RegisseurView(Camel):
     organisation: str
 
 
+class TrajectoryPartner(Camel):
+    """A partner organisation currently involved in the trajectory.
+
+    A withdrawn partner is no longer listed (need-to-know ends); the timeline shows when and why.
+    """
+
+    organisation: str
+    role: PartnerRole
+    legal_basis: str
+    since: date
+
+
+class TrajectoryIntervention(Camel):
+    """An intervention of the plan and where it is in its lifecycle."""
+
+    id: UUID
+    kind: str
+    responsible_organisation: str
+    legal_basis: str
+    planned_start: date
+    planned_end: date
+    status: InterventionState
+    started_on: date | None
+    ended_on: date | None
+    """When it was completed or aborted."""
+
+
+class TrajectoryPlanGoal(Camel):
+    """One goal of the plan of approach."""
+
+    id: UUID
+    life_domain: str
+    description: str
+    responsible_organisation: str
+    due_on: date
+
+
+class TrajectoryPlan(Camel):
+    """The current plan of approach."""
+
+    revision: int
+    """1 for the first plan, +1 for every revised plan."""
+    adopted_on: date
+    goals: list[TrajectoryPlanGoal]
+    agreements: str | None
+    under_revision: bool
+    """The plan is being revised (status ``bijstelling``)."""
+
+
+class TrajectoryLifeDomainScore(Camel):
+    """The latest score on one life domain (1 = acute problems, 5 = fully self-reliant)."""
+
+    life_domain: str
+    score: int
+    instrument: str
+    scored_on: date
+
+
+class TrajectoryMayorOrder(Camel):
+    """An art. 172a order and how often it was extended."""
+
+    id: UUID
+    kind: str
+    starts_on: date
+    ends_on: date
+    extensions: int
+
+
+class TrajectoryNetworkLink(Camel):
+    """A youth network the youth is on the name list of."""
+
+    network_id: UUID
+    linked_on: date
+
+
+class TrajectoryCounts(Camel):
+    """How often something was recorded on the trajectory."""
+
+    arrests: int
+    police_contacts: int
+    school_signals: int
+    jit_steps: int
+    care_reports: int
+    case_conferences: int
+    corrections: int
+
+
 class TrajectoryDetail(Camel):
     """One trajectory's current state, with the caseload's signals for today."""
 
     id: UUID
     version: int
     subject_id: UUID
-    status: str
+    status: TrajectoryStatus
     given_name: str | None
     family_name: str | None
     born_on: date | None
@@ -66,6 +163,20 @@ class TrajectoryDetail(Camel):
     referred_on: date
     referring_organisation: str
     regisseur: RegisseurView
+    partners: list[TrajectoryPartner]
+    plan: TrajectoryPlan | None
+    interventions: list[TrajectoryIntervention]
+    life_domain_scores: list[TrajectoryLifeDomainScore]
+    mayor_orders: list[TrajectoryMayorOrder]
+    networks: list[TrajectoryNetworkLink]
+    police_home_visit_on: date | None
+    intake_on: date | None
+    next_case_conference_on: date | None
+    escalated_to: str | None
+    """``zvh`` or ``topx`` while the trajectory is escalated."""
+    closed_on: date | None
+    closing_reason: str | None
+    counts: TrajectoryCounts
     signals: list[Signal]
     erased: bool
 
@@ -79,13 +190,17 @@ def trajectory_detail(state: ApiState, trajectory_id: FromPath[UUID]) -> Traject
 def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
     with state.connection() as connection:
         row = get_caseload_row(
-            connection, state.schema, trajectory.id, today=state.today(), thresholds=state.thresholds
+            connection,
+            state.schema,
+            trajectory.id,
+            today=state.today(),
+            thresholds=state.thresholds,
         )
     return TrajectoryDetail(
         id=trajectory.id,
         version=trajectory.version,
         subject_id=trajectory.subject_id,
-        status=str(trajectory.status),
+        status=trajectory.status,
         given_name=trajectory.given_name,
         family_name=trajectory.family_name,
         born_on=trajectory.born_on,
@@ -96,8 +211,92 @@ def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
         regisseur=RegisseurView(
             user_id=trajectory.regisseur.user_id, organisation=trajectory.regisseur.organisation
         ),
+        partners=[
+            TrajectoryPartner(
+                organisation=partner.organisation,
+                role=partner.role,
+                legal_basis=partner.legal_basis,
+                since=partner.since,
+            )
+            for partner in trajectory.partners.values()
+        ],
+        plan=_plan(trajectory),
+        interventions=[
+            TrajectoryIntervention(
+                id=item.intervention_id,
+                kind=item.kind,
+                responsible_organisation=item.responsible_organisation,
+                legal_basis=item.legal_basis,
+                planned_start=item.planned_start,
+                planned_end=item.planned_end,
+                status=item.state,
+                started_on=item.started_on,
+                ended_on=item.ended_on,
+            )
+            for item in trajectory.interventions.values()
+        ],
+        life_domain_scores=[
+            TrajectoryLifeDomainScore(
+                life_domain=domain,
+                score=scored.score,
+                instrument=scored.instrument,
+                scored_on=scored.scored_on,
+            )
+            for domain, scored in sorted(trajectory.life_domain_scores.items())
+        ],
+        mayor_orders=[
+            TrajectoryMayorOrder(
+                id=order.order_id,
+                kind=order.kind,
+                starts_on=order.starts_on,
+                ends_on=order.ends_on,
+                extensions=order.extensions,
+            )
+            for order in trajectory.mayor_orders.values()
+        ],
+        networks=[
+            TrajectoryNetworkLink(network_id=network_id, linked_on=linked_on)
+            for network_id, linked_on in trajectory.networks.items()
+        ],
+        police_home_visit_on=trajectory.police_home_visit_on,
+        intake_on=trajectory.intake_on,
+        next_case_conference_on=trajectory.next_case_conference_on,
+        escalated_to=trajectory.escalated_to,
+        closed_on=trajectory.closed_on,
+        closing_reason=trajectory.closing_reason,
+        counts=TrajectoryCounts(
+            arrests=trajectory.arrests,
+            police_contacts=trajectory.police_contacts,
+            school_signals=trajectory.school_signals,
+            jit_steps=trajectory.jit_steps,
+            care_reports=trajectory.care_reports,
+            case_conferences=trajectory.case_conferences,
+            corrections=trajectory.corrections,
+        ),
         signals=[] if row is None else list(row.signals),
         erased=trajectory.erased,
+    )
+
+
+def _plan(trajectory: Trajectory) -> TrajectoryPlan | None:
+    plan = trajectory.plan
+    if plan is None:
+        return None
+    return TrajectoryPlan(
+        revision=plan.revision,
+        adopted_on=plan.adopted_on,
+        goals=[
+            TrajectoryPlanGoal(
+                id=goal.goal_id,
+                life_domain=goal.life_domain,
+                description=goal.description,
+                responsible_organisation=goal.responsible_organisation,
+                due_on=goal.due_on,
+            )
+            for goal in plan.goals
+        ],
+        agreements=plan.agreements,
+        under_revision=trajectory.status == TrajectoryStatus.BIJSTELLING,
     )
 
 
@@ -132,9 +331,7 @@ def list_trajectories(
     status: Annotated[list[str] | None, QueryParameter(name="status")] = None,
     closed: Annotated[bool | None, QueryParameter(name="closed")] = None,
     regisseur: Annotated[str | None, QueryParameter(name="regisseur")] = None,
-    offence_category: Annotated[
-        str | None, QueryParameter(name="offenceCategory")
-    ] = None,
+    offence_category: Annotated[str | None, QueryParameter(name="offenceCategory")] = None,
     signal: Annotated[Signal | None, QueryParameter(name="signal")] = None,
     sort: Annotated[str, QueryParameter(name="sort")] = "next_due_on",
     order: Annotated[str, QueryParameter(name="order")] = "asc",
@@ -162,7 +359,7 @@ def list_trajectories(
 
 
 def _query_error(error: ValueError) -> BadRequest:
-    """A query value the read model refused: its message names the field (never a value)."""
+    """Turn a value the read model refused into a 400; the message names the field, not a value."""
     message = str(error)
     name = message.split(" ", 1)[0]
     return BadRequest(
@@ -182,7 +379,9 @@ def _query_error(error: ValueError) -> BadRequest:
     response_headers=_ETAG_HEADER,
     sync_to_thread=True,
 )
-def get_trajectory(request: Request[Any, Any, Any], trajectory_id: FromPath[UUID]) -> Response[TrajectoryDetail]:
+def get_trajectory(
+    request: Request[Any, Any, Any], trajectory_id: FromPath[UUID]
+) -> Response[TrajectoryDetail]:
     """Return the trajectory with its version as ``ETag``."""
     state = api_state(request)
     detail = _detail(state, state.app.trajectory(trajectory_id))
@@ -229,7 +428,7 @@ class RegisseurIn(Camel, forbid_unknown_fields=True):
     organisation: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
     def value(self) -> Regisseur:
-        """The domain value."""
+        """Return the domain value."""
         return Regisseur(user_id=self.user_id, organisation=self.organisation)
 
 
@@ -283,8 +482,241 @@ class ArrestIn(Camel, forbid_unknown_fields=True):
     police_reference: Reference
 
 
+#: At most this many names or organisations in one list (attendees, participants).
+MAX_LIST = 50
+#: At most this many goals in one plan.
+MAX_GOALS = 50
+
+Attendees = Annotated[list[Name], msgspec.Meta(min_length=1, max_length=MAX_LIST)]
+Organisations = Annotated[list[Code], msgspec.Meta(min_length=1, max_length=MAX_LIST)]
+Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
+AbsenceHours = Annotated[int, msgspec.Meta(ge=1, le=MAX_ABSENCE_HOURS)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Area = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class PartnerIn(Camel, forbid_unknown_fields=True):
+    """A partner organisation joining the trajectory: in which role, on which basis, since when."""
+
+    organisation: Code
+    role: PartnerRole
+    legal_basis: Code
+    since: date
+
+
+class PartnerWithdrawalIn(Camel, forbid_unknown_fields=True):
+    """A partner's involvement ends (need-to-know ends), with the reason."""
+
+    organisation: Code
+    withdrawn_on: date
+    why: Text
+
+
+class PoliceHomeVisitIn(Camel, forbid_unknown_fields=True):
+    """The police's home visit informing the youth and the parents of the referral."""
+
+    visited_on: date
+    youth_informed: bool
+    parents_informed: bool
+
+
+class IntakeIn(Camel, forbid_unknown_fields=True):
+    """The intake: when, who attended, and the youth's trusted person if any."""
+
+    held_on: date
+    attendees: Attendees
+    trusted_person: Name | None = None
+
+
+class InclusionDeclineIn(Camel, forbid_unknown_fields=True):
+    """The decision not to include the youth, with the reason."""
+
+    declined_on: date
+    why: Text
+
+
+class CaseConferenceIn(Camel, forbid_unknown_fields=True):
+    """A case conference: the participating organisations, the decisions, the next date."""
+
+    held_on: date
+    participants: Organisations
+    decisions: Text
+    next_on: date | None = None
+
+
+class LifeDomainScoreIn(Camel, forbid_unknown_fields=True):
+    """A score from 1 (acute problems) to 5 (fully self-reliant) on one life domain."""
+
+    life_domain: Code
+    score: Score
+    instrument: Code
+    scored_on: date
+
+
+class PlanGoalIn(Camel, forbid_unknown_fields=True):
+    """One goal of the plan; without ``goalId`` the goal gets a new id."""
+
+    life_domain: Code
+    description: Text
+    responsible_organisation: Code
+    due_on: date
+    goal_id: UUID | None = None
+
+    def value(self) -> PlanGoal:
+        """Return the domain value (a new goal id when none is given)."""
+        return PlanGoal(
+            goal_id=self.goal_id or uuid4(),
+            life_domain=self.life_domain,
+            description=self.description,
+            responsible_organisation=self.responsible_organisation,
+            due_on=self.due_on,
+        )
+
+
+class PlanIn(Camel, forbid_unknown_fields=True):
+    """A plan of approach (the first or a revised one): its goals and agreements."""
+
+    adopted_on: date
+    goals: Annotated[list[PlanGoalIn], msgspec.Meta(min_length=1, max_length=MAX_GOALS)]
+    agreements: Text | None = None
+
+
+class PlanRevisionIn(Camel, forbid_unknown_fields=True):
+    """Opening the plan for revision, with the reason."""
+
+    started_on: date
+    why: Text
+
+
+class PoliceContactIn(Camel, forbid_unknown_fields=True):
+    """A new police contact: the youth as suspect, victim or witness."""
+
+    occurred_on: date
+    offence_category: Code
+    role: Code
+    """``verdachte``, ``slachtoffer`` or ``getuige``."""
+    police_reference: Reference
+
+
+class InterventionIn(Camel, forbid_unknown_fields=True):
+    """An intervention from the catalogue, owned by an involved partner in the owning role."""
+
+    kind: Code
+    responsible_organisation: Code
+    legal_basis: Code
+    planned_start: date
+    planned_end: date
+
+
+class InterventionStartIn(Camel, forbid_unknown_fields=True):
+    """A planned intervention started."""
+
+    started_on: date
+
+
+class InterventionCompletionIn(Camel, forbid_unknown_fields=True):
+    """A started intervention was completed, with its outcome."""
+
+    completed_on: date
+    outcome: Text
+
+
+class InterventionAbortionIn(Camel, forbid_unknown_fields=True):
+    """An intervention was aborted (or cancelled before it started), with the reason."""
+
+    aborted_on: date
+    why: Text
+
+
+class SchoolSignalIn(Camel, forbid_unknown_fields=True):
+    """A school or leerplicht signal; absence signals (``verzuim``) carry the absence hours."""
+
+    kind: Code
+    observed_on: date
+    source_role: PartnerRole
+    """``school`` or ``leerplicht``."""
+    source_organisation: Code
+    absence_hours: AbsenceHours | None = None
+    """Required for ``verzuim``, absent for the other kinds."""
+
+
+class JitStepIn(Camel, forbid_unknown_fields=True):
+    """A JIT step; steps that follow an incident name the incident's date."""
+
+    kind: Code
+    occurred_on: date
+    parents_present: bool
+    incident_on: date | None = None
+    """Required for steps that follow an incident (``stopgesprek``, ``reprimandegesprek``…)."""
+
+
+class CareReportIn(Camel, forbid_unknown_fields=True):
+    """A care report (zorgmelding) to Veilig Thuis."""
+
+    made_on: date
+    summary: Text
+
+
+class MayorOrderIn(Camel, forbid_unknown_fields=True):
+    """An art. 172a order (at most three months), with the area it covers if any."""
+
+    kind: Code
+    starts_on: date
+    ends_on: date
+    area: Area | None = None
+
+
+class MayorOrderExtensionIn(Camel, forbid_unknown_fields=True):
+    """An art. 172a order's new end (at most three months later, at most three times)."""
+
+    ends_on: date
+
+
+class EscalationIn(Camel, forbid_unknown_fields=True):
+    """Handing the case to the Zorg- en Veiligheidshuis (``zvh``) or TopX (``topx``)."""
+
+    escalated_on: date
+    target: Code
+    why: Text
+
+
+class DeEscalationIn(Camel, forbid_unknown_fields=True):
+    """Scaling down to monitoring only."""
+
+    de_escalated_on: date
+    why: Text
+
+
+class ClosureIn(Camel, forbid_unknown_fields=True):
+    """Closing the trajectory; handover reasons name who takes over."""
+
+    closed_on: date
+    reason_code: Code
+    handover_to: Name | None = None
+
+
+class HandOverIn(Camel, forbid_unknown_fields=True):
+    """Closing at 18 with a warm handover to the adult approach."""
+
+    handed_over_on: date
+    handover_to: Name
+
+
+class CorrectionIn(Camel, forbid_unknown_fields=True):
+    """A rectification of an earlier version: what was wrong, the correction, and why."""
+
+    corrects_version: Version
+    what_was_wrong: Text
+    correction: Text
+    why: Text
+
+
 def _plain(method: str) -> Any:  # noqa: ANN401
-    """Call ``app.<method>(context, id, version, **body)`` (body fields are the keyword names)."""
+    """Call ``app.<method>(context, id, version, **body, **path)``.
+
+    The body's fields and the route's extra path parameters are the method's keyword names;
+    JSON arrays (lists) reach the application as the tuples its commands take.
+    """
 
     def call(
         app: PgaApplication,
@@ -292,13 +724,79 @@ def _plain(method: str) -> Any:  # noqa: ANN401
         aggregate_id: UUID | None,
         version: int | None,
         body: msgspec.Struct,
-        _path: Any,  # noqa: ANN401
+        path: Mapping[str, Any],
     ) -> Recorded:
-        fields = {name: getattr(body, name) for name in body.__struct_fields__}
-        result: Recorded = getattr(app, method)(context, aggregate_id, version, **fields)
+        fields = {name: _immutable(getattr(body, name)) for name in body.__struct_fields__}
+        result: Recorded = getattr(app, method)(context, aggregate_id, version, **fields, **path)
         return result
 
     return call
+
+
+def _immutable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _assign_regisseur(
+    app: PgaApplication,
+    context: CommandContext,
+    trajectory_id: UUID,
+    version: int,
+    body: RegisseurIn,
+    _path: Any,  # noqa: ANN401
+) -> Recorded:
+    return app.assign_regisseur(context, trajectory_id, version, body.value())
+
+
+def _with_plan(method: str) -> Any:  # noqa: ANN401
+    """Call ``adopt_plan`` or ``revise_plan`` with the goals as domain values."""
+
+    def call(
+        app: PgaApplication,
+        context: CommandContext,
+        trajectory_id: UUID,
+        version: int,
+        body: PlanIn,
+        _path: Any,  # noqa: ANN401
+    ) -> Recorded:
+        result: Recorded = getattr(app, method)(
+            context,
+            trajectory_id,
+            version,
+            adopted_on=body.adopted_on,
+            goals=tuple(goal.value() for goal in body.goals),
+            agreements=body.agreements,
+        )
+        return result
+
+    return call
+
+
+_INTERVENTION = ("intervention_id",)
+_ORDER = ("order_id",)
+
+
+def _route(
+    operation_id: str,
+    path: str,
+    body: type[msgspec.Struct],
+    call: Any,  # noqa: ANN401
+    summary: str,
+    *,
+    description: str = "",
+    extra: tuple[str, ...] = (),
+) -> CommandRoute:
+    """Describe a command on an existing trajectory, open to ``TRAJECTORY_ROLES``."""
+    return CommandRoute(
+        operation_id=operation_id,
+        path=path,
+        body=body,
+        call=call,
+        summary=summary,
+        roles=TRAJECTORY_ROLES,
+        description=description,
+        extra_path_parameters=extra,
+    )
 
 
 COMMANDS: tuple[CommandRoute, ...] = (
@@ -311,6 +809,85 @@ COMMANDS: tuple[CommandRoute, ...] = (
         roles=TRAJECTORY_ROLES,
         creates=True,
     ),
+    _route(
+        "assignRegisseur",
+        "/regisseur-assignments",
+        RegisseurIn,
+        _assign_regisseur,
+        "Draag het traject over aan een andere regisseur",
+    ),
+    _route(
+        "involvePartner",
+        "/partners",
+        PartnerIn,
+        _plain("involve_partner"),
+        "Betrek een partnerorganisatie bij het traject",
+    ),
+    _route(
+        "withdrawPartner",
+        "/partner-withdrawals",
+        PartnerWithdrawalIn,
+        _plain("withdraw_partner"),
+        "Beëindig de betrokkenheid van een partnerorganisatie",
+        description="Een partner met geplande of lopende interventies kan niet worden "
+        "teruggetrokken (409, partner-still-responsible).",
+    ),
+    _route(
+        "recordPoliceHomeVisit",
+        "/police-home-visits",
+        PoliceHomeVisitIn,
+        _plain("record_police_home_visit"),
+        "Registreer het huisbezoek van de politie",
+    ),
+    _route(
+        "holdIntake",
+        "/intakes",
+        IntakeIn,
+        _plain("hold_intake"),
+        "Registreer de intake (van aangemeld naar intake)",
+    ),
+    _route(
+        "declineInclusion",
+        "/inclusion-declines",
+        InclusionDeclineIn,
+        _plain("decline_inclusion"),
+        "Besluit de jongere niet op te nemen (niet_opgenomen)",
+    ),
+    _route(
+        "holdCaseConference",
+        "/case-conferences",
+        CaseConferenceIn,
+        _plain("hold_case_conference"),
+        "Registreer een casusoverleg",
+    ),
+    _route(
+        "scoreLifeDomain",
+        "/life-domain-scores",
+        LifeDomainScoreIn,
+        _plain("score_life_domain"),
+        "Scoor een leefgebied (1 tot en met 5)",
+    ),
+    _route(
+        "adoptPlan",
+        "/plans",
+        PlanIn,
+        _with_plan("adopt_plan"),
+        "Stel het eerste plan van aanpak vast (van intake naar actief)",
+    ),
+    _route(
+        "startPlanRevision",
+        "/plan-revisions",
+        PlanRevisionIn,
+        _plain("start_revision"),
+        "Open het plan van aanpak voor bijstelling",
+    ),
+    _route(
+        "revisePlan",
+        "/revised-plans",
+        PlanIn,
+        _with_plan("revise_plan"),
+        "Stel een bijgesteld plan van aanpak vast (weer actief)",
+    ),
     CommandRoute(
         operation_id="recordArrest",
         path="/arrests",
@@ -318,6 +895,115 @@ COMMANDS: tuple[CommandRoute, ...] = (
         call=_plain("record_arrest"),
         summary="Registreer een aanhouding",
         roles=TRAJECTORY_ROLES,
+    ),
+    _route(
+        "recordPoliceContact",
+        "/police-contacts",
+        PoliceContactIn,
+        _plain("record_police_contact"),
+        "Registreer een nieuw politiecontact",
+    ),
+    _route(
+        "planIntervention",
+        "/interventions",
+        InterventionIn,
+        _plain("plan_intervention"),
+        "Plan een interventie (entityId is de nieuwe interventie)",
+    ),
+    _route(
+        "startIntervention",
+        "/interventions/{intervention_id:uuid}/start",
+        InterventionStartIn,
+        _plain("start_intervention"),
+        "Start een geplande interventie",
+        extra=_INTERVENTION,
+    ),
+    _route(
+        "completeIntervention",
+        "/interventions/{intervention_id:uuid}/completion",
+        InterventionCompletionIn,
+        _plain("complete_intervention"),
+        "Rond een lopende interventie af",
+        extra=_INTERVENTION,
+    ),
+    _route(
+        "abortIntervention",
+        "/interventions/{intervention_id:uuid}/abortion",
+        InterventionAbortionIn,
+        _plain("abort_intervention"),
+        "Breek een interventie af (of annuleer een geplande)",
+        extra=_INTERVENTION,
+    ),
+    _route(
+        "recordSchoolSignal",
+        "/school-signals",
+        SchoolSignalIn,
+        _plain("record_school_signal"),
+        "Registreer een signaal van school of leerplicht",
+    ),
+    _route(
+        "recordJitStep",
+        "/jit-steps",
+        JitStepIn,
+        _plain("record_jit_step"),
+        "Registreer een stap van het jeugdinterventieteam",
+    ),
+    _route(
+        "makeCareReport",
+        "/care-reports",
+        CareReportIn,
+        _plain("make_care_report"),
+        "Registreer een zorgmelding aan Veilig Thuis",
+    ),
+    _route(
+        "issueMayorOrder",
+        "/mayor-orders",
+        MayorOrderIn,
+        _plain("issue_mayor_order"),
+        "Registreer een last van de burgemeester (art. 172a; entityId is de last)",
+    ),
+    _route(
+        "extendMayorOrder",
+        "/mayor-orders/{order_id:uuid}/extensions",
+        MayorOrderExtensionIn,
+        _plain("extend_mayor_order"),
+        "Verleng een last van de burgemeester (art. 172a)",
+        extra=_ORDER,
+    ),
+    _route(
+        "escalateTrajectory",
+        "/escalations",
+        EscalationIn,
+        _plain("escalate"),
+        "Schaal op naar het Zorg- en Veiligheidshuis of TopX",
+    ),
+    _route(
+        "deEscalateTrajectory",
+        "/de-escalations",
+        DeEscalationIn,
+        _plain("de_escalate"),
+        "Schaal af naar alleen monitoren",
+    ),
+    _route(
+        "closeTrajectory",
+        "/closure",
+        ClosureIn,
+        _plain("close_trajectory"),
+        "Sluit het traject af met een reden",
+    ),
+    _route(
+        "handOverTrajectory",
+        "/hand-over",
+        HandOverIn,
+        _plain("hand_over"),
+        "Sluit af bij 18 jaar met een warme overdracht",
+    ),
+    _route(
+        "recordCorrection",
+        "/corrections",
+        CorrectionIn,
+        _plain("record_correction"),
+        "Registreer een correctie van een eerdere versie (ook na afsluiten)",
     ),
 )
 

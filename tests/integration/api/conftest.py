@@ -48,7 +48,6 @@ def settings(database_url: str, schema: str, tmp_path: Path) -> Settings:
         database_schema=schema,
         data_dir=tmp_path,
         jwt_secret=SECRET,
-        municipality=MUNICIPALITY,
         api_wait_seconds=5.0,
     )
 
@@ -67,7 +66,7 @@ def bearer(
     user: str = "u-regie-01",
     ttl: timedelta = timedelta(minutes=10),
 ) -> dict[str, str]:
-    """Authorization header with a token signed by the configured secret."""
+    """Return an Authorization header with a token signed by the configured secret."""
     token = issue_token(
         verification_keys(settings), user=user, organisation=organisation, role=role, ttl=ttl
     )

@@ -1,10 +1,13 @@
+"""The API's smallest round trip: refer, then a command with and without If-Match."""
+
 from __future__ import annotations
 
-from typing import Any
-
-from litestar.testing import TestClient
+from typing import TYPE_CHECKING, Any
 
 from tests.integration.api.conftest import command, is_problem, refer
+
+if TYPE_CHECKING:
+    from litestar.testing import TestClient
 
 
 def test_refer_then_record_an_arrest_with_if_match(
