@@ -6,12 +6,15 @@ from typing import Any
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+#: Pages beyond this are refused: their offset would overflow PostgreSQL's OFFSET long before
+#: any read model holds that many rows.
+MAX_PAGE = 1_000_000
 
 
 def check_page(page: object, page_size: object) -> None:
-    """Refuse a page below 1 or a page size outside 1..500 (``ValueError`` naming the field)."""
-    if not _whole(page) or page < 1:  # type: ignore[operator]
-        msg = "page must be a whole number of at least 1"
+    """Refuse a page outside 1..1000000 or a page size outside 1..500 (naming the field)."""
+    if not _whole(page) or not 1 <= page <= MAX_PAGE:  # type: ignore[operator]
+        msg = f"page must be a whole number from 1 to {MAX_PAGE}"
         raise ValueError(msg)
     if not _whole(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:  # type: ignore[operator]
         msg = f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}"

@@ -222,7 +222,14 @@ class Runner:
     def _connect(self) -> psycopg.Connection[Any]:
         kwargs = dict(self.app.recorder.datastore.pool.kwargs)  # type: ignore[attr-defined]
         kwargs.pop("row_factory", None)
-        return psycopg.connect(**kwargs, autocommit=True, application_name="pga-projections")
+        # Read models are derived data: their commits need not wait for the WAL flush. A crash
+        # can lose the last moments of read-model work, never make it inconsistent (rows and
+        # the tracking position commit together), and the runner redoes it from the durable
+        # position. The event store's own commits stay synchronous.
+        options = f"{kwargs.pop('options', '')} -c synchronous_commit=off".strip()
+        return psycopg.connect(
+            **kwargs, autocommit=True, application_name="pga-projections", options=options
+        )
 
     @property
     def connection(self) -> psycopg.Connection[Any]:

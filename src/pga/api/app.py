@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -55,6 +55,15 @@ def _swagger_assets() -> Path:
     return Path(swagger_ui.__file__).parent / "static"
 
 
+class _SwaggerUi(SwaggerRenderPlugin):
+    """Swagger UI on the published document (relative paths, server /api/v1)."""
+
+    @staticmethod
+    def get_openapi_json_route(request: Request[Any, Any, Any]) -> str:  # noqa: ARG004
+        """Return the published OpenAPI document's path."""
+        return f"{API_PREFIX}/openapi.json"
+
+
 def openapi_config() -> OpenAPIConfig:
     """Return the OpenAPI metadata and the self-hosted Swagger UI at /api/v1/docs."""
     return OpenAPIConfig(
@@ -70,7 +79,7 @@ def openapi_config() -> OpenAPIConfig:
         servers=[Server(url=API_PREFIX, description="Deze server")],
         path=DOCS_PATH,
         render_plugins=[
-            SwaggerRenderPlugin(
+            _SwaggerUi(
                 path="/",
                 js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
                 css_url=f"{DOCS_ASSETS}/swagger-ui.css",

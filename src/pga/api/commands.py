@@ -27,8 +27,15 @@ from litestar import Request, Response, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import Body, FromPath
 
-from pga.api.http import API_PREFIX
-from pga.api.problems import COMMAND_PROBLEMS, CREATE_PROBLEMS, BadRequest, PreconditionRequired
+from pga.api.http import API_PREFIX, check_request
+from pga.api.problems import (
+    COMMAND_PROBLEMS,
+    CREATE_PROBLEMS,
+    BadRequest,
+    InvalidParam,
+    PreconditionRequired,
+    without_values,
+)
 from pga.api.state import api_state, command_context, requires
 from projections.control import wait_for
 from projections.runner import ProjectionError
@@ -46,7 +53,9 @@ if TYPE_CHECKING:
 _ETAG = re.compile(r'\s*"(\d{1,9})"\s*')
 
 
-class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
+class CommandResult(
+    msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel", forbid_unknown_fields=True
+):
     """What a command answers without ``Prefer: return=representation``."""
 
     id: UUID
@@ -55,6 +64,9 @@ class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True, rename="ca
     """The aggregate's new version (also the ``ETag``)."""
     entity_id: UUID | None = None
     """What the command created inside the aggregate (an intervention, an order, a member…)."""
+    linked_versions: dict[UUID, int] | None = None
+    """New versions of other aggregates the command changed too (a trajectory placed on or
+    removed from a network's name list), so a client holding their ETags can go on."""
 
 
 def etag(version: int) -> str:
@@ -191,6 +203,7 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         )
     return post(
         path,
+        before_request=strict_body(route.body),
         operation_id=route.operation_id,
         summary=route.summary,
         description=route.description or None,
@@ -201,6 +214,45 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         response_headers=headers,
         sync_to_thread=True,
     )(handle)
+
+
+_FIELD_AT = re.compile(r" - at `\$\.?([^`]*)`$")
+_FIELD_NAMED = re.compile(r"field `([^`]+)`")
+
+
+def strict_body(body_type: type[msgspec.Struct]) -> Callable[[Request[Any, Any, Any]], Any]:
+    """Return a ``before_request`` hook that decodes the body strictly (a text is not a number).
+
+    Litestar converts bodies leniently (``"2"`` would pass as ``2``), so the body is first decoded
+    here as JSON of exactly ``body_type``; a refusal is a 400 naming the field. The hook replaces
+    the router's, so it runs the router's checks (media types, query parameters) first.
+    """
+    decoder = msgspec.json.Decoder(body_type)
+
+    async def hook(request: Request[Any, Any, Any]) -> None:
+        await check_request(request)
+        try:
+            decoder.decode(await request.body())
+        except msgspec.ValidationError as error:
+            raise _invalid_body(str(error)) from None
+        except msgspec.DecodeError:
+            msg = "De body is geen geldige JSON."
+            raise BadRequest(msg, rule="invalid-json") from None
+
+    return hook
+
+
+def _invalid_body(raw: str) -> BadRequest:
+    """Return a 400 naming the field msgspec refused (it quotes names and types, not values)."""
+    message = without_values(raw)
+    located = _FIELD_AT.search(message)
+    named = _FIELD_NAMED.search(message)
+    field = (located.group(1) if located else "") or (named.group(1) if named else "") or "body"
+    return BadRequest(
+        f"Ongeldige waarde voor: {field}.",
+        rule="invalid-input",
+        params=[InvalidParam(name=field, reason=message, source="body")],
+    )
 
 
 def _answer(
@@ -215,7 +267,10 @@ def _answer(
     if route.creates:
         headers["Location"] = f"{API_PREFIX}{resource.collection}/{recorded.aggregate_id}"
     body: Any = CommandResult(
-        id=recorded.aggregate_id, version=recorded.version, entity_id=recorded.entity_id
+        id=recorded.aggregate_id,
+        version=recorded.version,
+        entity_id=recorded.entity_id,
+        linked_versions=dict(recorded.linked_versions) or None,
     )
     if wants_representation(request) and _caught_up(state, resource.read_model, recorded.position):
         body = resource.represent(state, recorded.aggregate_id)

@@ -15,17 +15,18 @@ with a stable address that reports can cite, and the list links to them by the s
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import date  # noqa: TC003 - msgspec reads annotations at run time
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath  # noqa: TC002 - Litestar reads handler annotations
 
+from pga.api.common import Camel
 from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
 from pga.api.state import FIGURES_ROLES, api_state, requires
-from pga.api.trajectories import Camel
 from projections.figures import HalfYear, HalfYearFigures, half_year, half_years
 
 if TYPE_CHECKING:
@@ -112,18 +113,17 @@ def get_figures(request: Request[Any, Any, Any], period: FromPath[str]) -> HalfY
 
 
 def _parse(period: str) -> HalfYear:
+    """Return the half-year ``period`` names; 400 for anything that is not one."""
     matched = _PERIOD.fullmatch(period)
-    try:
-        if matched is None:
-            raise ValueError(period)  # noqa: TRY301 - one answer for every malformed period
-        return HalfYear(int(matched.group(1)), int(matched.group(2)))
-    except ValueError:
-        reason = "een halfjaar als 2026-H1 of 2026-H2"
-        raise BadRequest(
-            "Ongeldige periode: gebruik JJJJ-H1 of JJJJ-H2.",
-            rule="invalid-period",
-            params=[InvalidParam(name="period", reason=reason, source="path")],
-        ) from None
+    if matched is not None:
+        with contextlib.suppress(ValueError):  # year 0000
+            return HalfYear(int(matched.group(1)), int(matched.group(2)))
+    reason = "een halfjaar als 2026-H1 of 2026-H2"
+    raise BadRequest(
+        "Ongeldige periode: gebruik JJJJ-H1 of JJJJ-H2.",
+        rule="invalid-period",
+        params=[InvalidParam(name="period", reason=reason, source="path")],
+    )
 
 
 def _period(period: HalfYear) -> FigurePeriod:

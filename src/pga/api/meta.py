@@ -8,11 +8,16 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
 
+from pga.api.commands import CommandResult
 from pga.api.http import API_PREFIX
 from pga.api.problems import HEALTH_PROBLEMS, READ_PROBLEMS, problem
 from pga.api.state import api_state
 from projections import read_models
 from projections.control import status
+
+_DOCUMENT_KEY = "pga_openapi_document"
+#: Response schemas that admit no other properties (Litestar leaves them open).
+CLOSED_SCHEMAS = (CommandResult.__name__,)
 
 
 @get(
@@ -32,7 +37,11 @@ from projections.control import status
 )
 def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Return the OpenAPI document with paths relative to its server ``/api/v1``."""
-    return api_document(request.app.openapi_schema.to_schema())
+    document: dict[str, Any] | None = request.app.state.get(_DOCUMENT_KEY)
+    if document is None:  # built once per process: the routes do not change while serving
+        document = api_document(request.app.openapi_schema.to_schema())
+        request.app.state[_DOCUMENT_KEY] = document
+    return document
 
 
 def api_document(schema: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +53,21 @@ def api_document(schema: dict[str, Any]) -> dict[str, Any]:
         if path.startswith(f"{API_PREFIX}/")
     }
     document["servers"] = [{"url": API_PREFIX, "description": "Deze server"}]
+    for item in document["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue  # a path item's shared "parameters" list
+            for response in (operation.get("responses") or {}).values():
+                for header in (response.get("headers") or {}).values():
+                    # Litestar leaves documentation-only headers (ETag, Location…) without a
+                    # schema, which OpenAPI requires; every header of this API is a string.
+                    header.setdefault("schema", {"type": "string"})
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in CLOSED_SCHEMAS:
+        if name in schemas:
+            # Litestar does not say so: without it a detail representation would also match the
+            # short command result, and "oneOf" of the two would never hold.
+            schemas[name] = {**schemas[name], "additionalProperties": False}
     return document
 
 

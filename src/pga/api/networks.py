@@ -17,9 +17,9 @@ existing aggregate. An id that is not a network's (unknown, or a trajectory's) i
 
 from __future__ import annotations
 
-from datetime import date  # noqa: TC003 - msgspec and Litestar read annotations at run time
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from uuid import UUID  # noqa: TC003 - (the same)
+from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
@@ -27,17 +27,18 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
-from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
+from pga.api.common import Camel, Page, PageSize, call_command, query_error
+from pga.api.problems import READ_PROBLEMS
 from pga.api.state import NETWORK_ROLES, ApiState, api_state, requires
-from pga.api.trajectories import Camel
 from pga.application import AggregateNotFound
-from pga.domain.catalogue import PartnerRole  # noqa: TC001 - (the same)
+from pga.domain.catalogue import PartnerRole
 from pga.domain.errors import UnknownEntity
-from pga.domain.network import (  # noqa: TC001 - (the same)
+from pga.domain.network import (
     ActionLevel,
     NetworkStep,
     YouthNetwork,
 )
+from projections.control import ReadModelUnavailable
 from projections.network_board import (
     Board,
     NetworkPage,
@@ -46,7 +47,7 @@ from projections.network_board import (
     list_networks,
 )
 from projections.network_graph import Graph, graph
-from projections.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from projections.paging import DEFAULT_PAGE_SIZE
 from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
@@ -177,10 +178,13 @@ def network_detail(state: ApiState, network_id: UUID) -> NetworkDetail:
 
 
 def _detail(state: ApiState, network: YouthNetwork) -> NetworkDetail:
-    with state.connection() as connection:
-        row = get_network_row(
-            connection, state.schema, network.id, today=state.today(), deadlines=state.deadlines
-        )
+    try:
+        with state.connection() as connection:
+            row = get_network_row(
+                connection, state.schema, network.id, today=state.today(), deadlines=state.deadlines
+            )
+    except ReadModelUnavailable:
+        row = None  # the aggregate is the truth; the board's due date follows when it is built
     out = network.outputs
     assessment = out.assessment
     return NetworkDetail(
@@ -271,8 +275,6 @@ RESOURCE = Resource(
 
 # --- queries ---
 
-Page = Annotated[int, QueryParameter(name="page", ge=1)]
-PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=MAX_PAGE_SIZE)]
 IncludeClosed = Annotated[bool, QueryParameter(name="includeClosed")]
 
 
@@ -308,7 +310,7 @@ def list_network_rows(
                 include_closed=include_closed,
             )
     except ValueError as error:
-        raise _query_error(error) from None
+        raise query_error(error) from None
 
 
 @get(
@@ -335,7 +337,7 @@ def get_network_board(
                 include_closed=include_closed,
             )
     except ValueError as error:
-        raise _query_error(error) from None
+        raise query_error(error) from None
 
 
 @get(
@@ -382,7 +384,7 @@ def get_network_timeline(
                 connection, state.schema, network_id, page=page, page_size=page_size, order=order
             )
     except ValueError as error:
-        raise _query_error(error) from None
+        raise query_error(error) from None
 
 
 @get(
@@ -404,18 +406,6 @@ def get_network_graph(request: Request[Any, Any, Any], network_id: FromPath[UUID
     state.app.network(network_id)
     with state.connection() as connection:
         return graph(connection, state.schema, network_id=network_id)
-
-
-def _query_error(error: ValueError) -> BadRequest:
-    """Answer a query value the read model refused (its message starts with the field's name)."""
-    message = str(error)
-    field = message.split(" ", 1)[0]
-    name = field.split("_", 1)[0] + "".join(part.title() for part in field.split("_")[1:])
-    return BadRequest(
-        f"Ongeldige query-parameter: {name}.",
-        rule="invalid-query",
-        params=[InvalidParam(name=name, reason=message, source="query")],
-    )
 
 
 # --- commands ---
@@ -623,32 +613,6 @@ class NetworkClosureIn(NetworkBody):
     why: Reason
 
 
-def _command(method: str) -> Callable[..., Recorded]:
-    """Call ``app.<method>(context, id, version, **body, **path)`` (creating: no id, version).
-
-    Body fields and extra path parameters are the method's keyword names.
-    """
-
-    def call(
-        app: PgaApplication,
-        context: CommandContext,
-        aggregate_id: UUID | None,
-        version: int | None,
-        body: msgspec.Struct,
-        path: Mapping[str, Any],
-    ) -> Recorded:
-        fields = {name: getattr(body, name) for name in body.__struct_fields__} | dict(path)
-        command = getattr(app, method)
-        result: Recorded = (
-            command(context, **fields)
-            if aggregate_id is None
-            else command(context, aggregate_id, version, **fields)
-        )
-        return result
-
-    return call
-
-
 def _place_member(
     app: PgaApplication,
     context: CommandContext,
@@ -657,12 +621,13 @@ def _place_member(
     body: MemberIn,
     path: Mapping[str, Any],
 ) -> Recorded:
-    """Place a member; a ``trajectoryId`` naming no trajectory is an unknown reference (409).
+    """Place a member; a ``trajectoryId`` naming no trajectory is an ``unknown-reference``.
 
-    The network's own 404 stays a 404: only the body's reference becomes ``unknown-reference``.
+    The application reports it as a missing aggregate, which would read as "this network does
+    not exist" (``not-found``); the problem names the body's reference instead.
     """
     try:
-        return _command("place_member")(app, context, network_id, version, body, path)
+        return call_command("place_member")(app, context, network_id, version, body, path)
     except AggregateNotFound as error:
         if body.trajectory_id is not None and error.aggregate_id == body.trajectory_id:
             raise UnknownEntity("trajectory", body.trajectory_id) from None
@@ -683,7 +648,7 @@ def _route(
         operation_id=operation_id,
         path=path,
         body=body,
-        call=_command(method) if isinstance(method, str) else method,
+        call=call_command(method) if isinstance(method, str) else method,
         summary=summary,
         roles=NETWORK_ROLES,
         description=description,

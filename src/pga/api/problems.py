@@ -10,6 +10,7 @@ source line only and answered with a generic 500.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -31,15 +32,19 @@ from pga.domain.errors import (
     ReasonRequired,
     StateConflict,
     UnknownCatalogueEntry,
+    UnknownEntity,
 )
 from projections.control import ReadModelTimeout, ReadModelUnavailable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from litestar import Request
 
 PROBLEM_JSON = "application/problem+json"
 _LOG = logging.getLogger("pga.api")
 
+_QUOTED = re.compile(r"'[^']*'")
 #: Short Dutch titles per status (RFC 9457 ``title``: the same for every problem of a type).
 TITLES: dict[int, str] = {
     400: "Ongeldige invoer",
@@ -113,6 +118,11 @@ class BadRequest(HTTPException):
         self.params = params
 
 
+def without_values(message: str) -> str:
+    """Drop quoted values from a message (a client's input is never echoed back)."""
+    return _QUOTED.sub("…", message)
+
+
 def problem_type(rule: str) -> str:
     """Return the type URI of the problem with ``rule``."""
     return f"urn:pga:problem:{rule}"
@@ -140,40 +150,59 @@ def _slug(status: int) -> str:
     return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
 
 
-def problem_for(error: Exception) -> tuple[Problem, dict[str, str]]:  # noqa: PLR0911
+Mapped = tuple[Problem, dict[str, str]]
+
+
+def problem_for(error: Exception) -> Mapped:
     """Map any exception raised while handling a request to a problem and extra headers."""
-    if isinstance(error, BadRequest):
-        return problem(400, str(error.detail), rule=error.rule, params=error.params), {}
-    if isinstance(error, ValidationException):
-        detail, params = _validation(error)
-        return problem(400, detail, rule="invalid-input", params=params), {}
-    if isinstance(error, NotAuthorizedException):
-        return problem(401, "Een geldig bearer-token is vereist.", rule="unauthenticated"), {
-            "WWW-Authenticate": 'Bearer realm="pga"'
-        }
-    if isinstance(error, HTTPException):
-        return _http(error)
-    if isinstance(error, VersionConflict):
-        return problem(
-            412,
-            f"If-Match noemt versie {error.expected}; de huidige versie is {error.actual}.",
-            rule="version-conflict",
-        ), {"ETag": f'"{error.actual}"'} if error.actual is not None else {}
-    if isinstance(error, AggregateNotFound):
-        return problem(404, "De gevraagde resource bestaat niet.", rule="not-found"), {}
-    if isinstance(error, DomainError):
-        return problem(_domain_status(error), error.message, rule=error.rule), {}
-    if isinstance(error, ReadModelUnavailable):
-        return problem(
-            503,
-            "Een leesmodel staat stil; zie pga projections status.",
-            rule="read-model-unavailable",
-        ), {}
-    if isinstance(error, ReadModelTimeout):
-        return problem(503, "Het leesmodel loopt achter.", rule="read-model-timeout"), {
-            "Retry-After": "1"
-        }
+    for kind, mapping in _MAPPINGS:
+        if isinstance(error, kind):
+            return mapping(error)
     return problem(500, "Er is een interne fout opgetreden.", rule="internal-error"), {}
+
+
+def _bad_request(error: Any) -> Mapped:  # noqa: ANN401 - a BadRequest
+    return problem(400, str(error.detail), rule=error.rule, params=error.params), {}
+
+
+def _invalid(error: Any) -> Mapped:  # noqa: ANN401 - a ValidationException
+    detail, params = _validation(error)
+    return problem(400, detail, rule="invalid-input", params=params), {}
+
+
+def _unauthenticated(_error: Any) -> Mapped:  # noqa: ANN401
+    body = problem(401, "Een geldig bearer-token is vereist.", rule="unauthenticated")
+    return body, {"WWW-Authenticate": 'Bearer realm="pga"'}
+
+
+def _stale(error: Any) -> Mapped:  # noqa: ANN401 - a VersionConflict
+    detail = f"If-Match noemt versie {error.expected}; de huidige versie is {error.actual}."
+    headers = {"ETag": f'"{error.actual}"'} if error.actual is not None else {}
+    return problem(412, detail, rule="version-conflict"), headers
+
+
+def _not_found(_error: Any) -> Mapped:  # noqa: ANN401
+    return problem(404, "De gevraagde resource bestaat niet.", rule="not-found"), {}
+
+
+def _unknown_entity(error: Any) -> Mapped:  # noqa: ANN401 - an UnknownEntity
+    # The intervention, order, member or action a request names (mostly by its path) is unknown.
+    return problem(404, error.message, rule=error.rule), {}
+
+
+def _domain(error: Any) -> Mapped:  # noqa: ANN401 - a DomainError
+    return problem(_domain_status(error), error.message, rule=error.rule), {}
+
+
+def _unavailable(_error: Any) -> Mapped:  # noqa: ANN401
+    detail = "Een leesmodel is (nog) niet beschikbaar; zie pga projections status."
+    return problem(503, detail, rule="read-model-unavailable"), {"Retry-After": "1"}
+
+
+def _lagging(_error: Any) -> Mapped:  # noqa: ANN401
+    return problem(503, "Het leesmodel loopt achter.", rule="read-model-timeout"), {
+        "Retry-After": "1"
+    }
 
 
 def _domain_status(error: DomainError) -> int:
@@ -192,13 +221,16 @@ def _validation(error: ValidationException) -> tuple[str, list[InvalidParam]]:
         if not isinstance(item, dict):
             continue
         # msgspec's messages name the field and the expected type, not the value received.
-        reason = str(item.get("message", "ongeldige waarde"))
+        reason = without_values(str(item.get("message", "ongeldige waarde")))
         name = str(item.get("key", ""))
         raw_source = item.get("source")
         source = str(getattr(raw_source, "value", raw_source or "")) or None
         location = reason.rpartition(" - at `$")[2].rstrip("`") if " - at `$" in reason else ""
         if name == "data" and location:
             name = location.lstrip(".") or "data"
+        elif source == "query":
+            first, *rest = name.split("_")
+            name = first + "".join(part.title() for part in rest)  # the query key
         params.append(InvalidParam(name=name, reason=reason, source=source))
     if params:
         names = ", ".join(sorted({param.name for param in params}))
@@ -214,7 +246,7 @@ _HTTP_DETAILS = {
 }
 
 
-def _http(error: HTTPException) -> tuple[Problem, dict[str, str]]:
+def _http(error: Any) -> Mapped:  # noqa: ANN401 - an HTTPException
     status = error.status_code
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return problem(500, "Er is een interne fout opgetreden.", rule="internal-error"), {}
@@ -224,6 +256,21 @@ def _http(error: HTTPException) -> tuple[Problem, dict[str, str]]:
     detail = detail or _HTTP_DETAILS.get(status, HTTPStatus(status).description)
     headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "allow"}
     return problem(status, detail, rule=getattr(error, "rule", None)), headers
+
+
+#: Exception kinds in the order they are tried (subclasses before their bases).
+_MAPPINGS: tuple[tuple[type[Exception], Callable[[Any], Mapped]], ...] = (
+    (BadRequest, _bad_request),
+    (ValidationException, _invalid),
+    (NotAuthorizedException, _unauthenticated),
+    (HTTPException, _http),
+    (VersionConflict, _stale),
+    (AggregateNotFound, _not_found),
+    (UnknownEntity, _unknown_entity),
+    (DomainError, _domain),
+    (ReadModelUnavailable, _unavailable),
+    (ReadModelTimeout, _lagging),
+)
 
 
 def problem_response(error: Exception) -> Response[Problem]:

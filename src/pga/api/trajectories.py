@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
@@ -12,7 +12,8 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
-from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
+from pga.api.common import Camel, Page, PageSize, call_command, query_error
+from pga.api.problems import READ_PROBLEMS
 from pga.api.state import TRAJECTORY_ROLES, ApiState, api_state, requires
 from pga.domain.catalogue import PartnerRole
 from pga.domain.trajectory import (
@@ -30,11 +31,12 @@ from projections.caseload import (
     get_caseload_row,
     list_caseload,
 )
-from projections.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from projections.control import ReadModelUnavailable
+from projections.paging import DEFAULT_PAGE_SIZE
 from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable
 
     from litestar.handlers import HTTPRouteHandler
 
@@ -48,10 +50,6 @@ _ETAG_HEADER = [
 
 
 # --- representations ---
-
-
-class Camel(msgspec.Struct, kw_only=True, rename="camel"):
-    """Base of the API's own JSON shapes: camelCase keys (ADR /core/naming)."""
 
 
 class RegisseurView(Camel):
@@ -177,7 +175,8 @@ class TrajectoryDetail(Camel):
     closed_on: date | None
     closing_reason: str | None
     counts: TrajectoryCounts
-    signals: list[Signal]
+    signals: list[Signal] | None
+    """Today's caseload signals; ``null`` while the caseload read model is not built yet."""
     erased: bool
 
 
@@ -188,14 +187,20 @@ def trajectory_detail(state: ApiState, trajectory_id: FromPath[UUID]) -> Traject
 
 
 def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
-    with state.connection() as connection:
-        row = get_caseload_row(
-            connection,
-            state.schema,
-            trajectory.id,
-            today=state.today(),
-            thresholds=state.thresholds,
-        )
+    signals: list[Signal] | None
+    try:
+        with state.connection() as connection:
+            row = get_caseload_row(
+                connection,
+                state.schema,
+                trajectory.id,
+                today=state.today(),
+                thresholds=state.thresholds,
+            )
+    except ReadModelUnavailable:
+        signals = None  # the caseload is not built yet (a new database just after start)
+    else:
+        signals = [] if row is None else list(row.signals)
     return TrajectoryDetail(
         id=trajectory.id,
         version=trajectory.version,
@@ -273,7 +278,7 @@ def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
             case_conferences=trajectory.case_conferences,
             corrections=trajectory.corrections,
         ),
-        signals=[] if row is None else list(row.signals),
+        signals=signals,
         erased=trajectory.erased,
     )
 
@@ -324,10 +329,8 @@ RESOURCE = Resource(
 )
 def list_trajectories(
     request: Request[Any, Any, Any],
-    page: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-    page_size: Annotated[
-        int, QueryParameter(name="pageSize", ge=1, le=MAX_PAGE_SIZE)
-    ] = DEFAULT_PAGE_SIZE,
+    page: Page = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
     status: Annotated[list[str] | None, QueryParameter(name="status")] = None,
     closed: Annotated[bool | None, QueryParameter(name="closed")] = None,
     regisseur: Annotated[str | None, QueryParameter(name="regisseur")] = None,
@@ -351,22 +354,11 @@ def list_trajectories(
             page_size=page_size,
         )
     except ValueError as error:
-        raise _query_error(error) from None
+        raise query_error(error) from None
     with state.connection() as connection:
         return list_caseload(
             connection, state.schema, query, today=state.today(), thresholds=state.thresholds
         )
-
-
-def _query_error(error: ValueError) -> BadRequest:
-    """Turn a value the read model refused into a 400; the message names the field, not a value."""
-    message = str(error)
-    name = message.split(" ", 1)[0]
-    return BadRequest(
-        f"Ongeldige query-parameter: {message}.",
-        rule="invalid-query",
-        params=[InvalidParam(name=name, reason=message, source="query")],
-    )
 
 
 @get(
@@ -400,10 +392,8 @@ def get_trajectory(
 def get_timeline(
     request: Request[Any, Any, Any],
     trajectory_id: FromPath[UUID],
-    page: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-    page_size: Annotated[
-        int, QueryParameter(name="pageSize", ge=1, le=MAX_PAGE_SIZE)
-    ] = DEFAULT_PAGE_SIZE,
+    page: Page = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
     order: Annotated[str, QueryParameter(name="order")] = "asc",
 ) -> TimelinePage:
     """Return one page of the trajectory's timeline (404 when there is no such trajectory)."""
@@ -415,7 +405,7 @@ def get_timeline(
                 connection, state.schema, trajectory_id, page=page, page_size=page_size, order=order
             )
         except ValueError as error:
-            raise _query_error(error) from None
+            raise query_error(error) from None
 
 
 # --- commands ---
@@ -562,10 +552,10 @@ class PlanGoalIn(Camel, forbid_unknown_fields=True):
     due_on: date
     goal_id: UUID | None = None
 
-    def value(self) -> PlanGoal:
-        """Return the domain value (a new goal id when none is given)."""
+    def value(self, new_id: Callable[[], UUID]) -> PlanGoal:
+        """Return the domain value (with an id from ``new_id`` when none is given)."""
         return PlanGoal(
-            goal_id=self.goal_id or uuid4(),
+            goal_id=self.goal_id or new_id(),
             life_domain=self.life_domain,
             description=self.description,
             responsible_organisation=self.responsible_organisation,
@@ -711,32 +701,6 @@ class CorrectionIn(Camel, forbid_unknown_fields=True):
     why: Text
 
 
-def _plain(method: str) -> Any:  # noqa: ANN401
-    """Call ``app.<method>(context, id, version, **body, **path)``.
-
-    The body's fields and the route's extra path parameters are the method's keyword names;
-    JSON arrays (lists) reach the application as the tuples its commands take.
-    """
-
-    def call(
-        app: PgaApplication,
-        context: CommandContext,
-        aggregate_id: UUID | None,
-        version: int | None,
-        body: msgspec.Struct,
-        path: Mapping[str, Any],
-    ) -> Recorded:
-        fields = {name: _immutable(getattr(body, name)) for name in body.__struct_fields__}
-        result: Recorded = getattr(app, method)(context, aggregate_id, version, **fields, **path)
-        return result
-
-    return call
-
-
-def _immutable(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def _assign_regisseur(
     app: PgaApplication,
     context: CommandContext,
@@ -764,7 +728,7 @@ def _with_plan(method: str) -> Any:  # noqa: ANN401
             trajectory_id,
             version,
             adopted_on=body.adopted_on,
-            goals=tuple(goal.value() for goal in body.goals),
+            goals=tuple(goal.value(app.new_id) for goal in body.goals),
             agreements=body.agreements,
         )
         return result
@@ -820,14 +784,14 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "involvePartner",
         "/partners",
         PartnerIn,
-        _plain("involve_partner"),
+        call_command("involve_partner"),
         "Betrek een partnerorganisatie bij het traject",
     ),
     _route(
         "withdrawPartner",
         "/partner-withdrawals",
         PartnerWithdrawalIn,
-        _plain("withdraw_partner"),
+        call_command("withdraw_partner"),
         "Beëindig de betrokkenheid van een partnerorganisatie",
         description="Een partner met geplande of lopende interventies kan niet worden "
         "teruggetrokken (409, partner-still-responsible).",
@@ -836,35 +800,35 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "recordPoliceHomeVisit",
         "/police-home-visits",
         PoliceHomeVisitIn,
-        _plain("record_police_home_visit"),
+        call_command("record_police_home_visit"),
         "Registreer het huisbezoek van de politie",
     ),
     _route(
         "holdIntake",
         "/intakes",
         IntakeIn,
-        _plain("hold_intake"),
+        call_command("hold_intake"),
         "Registreer de intake (van aangemeld naar intake)",
     ),
     _route(
         "declineInclusion",
         "/inclusion-declines",
         InclusionDeclineIn,
-        _plain("decline_inclusion"),
+        call_command("decline_inclusion"),
         "Besluit de jongere niet op te nemen (niet_opgenomen)",
     ),
     _route(
         "holdCaseConference",
         "/case-conferences",
         CaseConferenceIn,
-        _plain("hold_case_conference"),
+        call_command("hold_case_conference"),
         "Registreer een casusoverleg",
     ),
     _route(
         "scoreLifeDomain",
         "/life-domain-scores",
         LifeDomainScoreIn,
-        _plain("score_life_domain"),
+        call_command("score_life_domain"),
         "Scoor een leefgebied (1 tot en met 5)",
     ),
     _route(
@@ -878,7 +842,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "startPlanRevision",
         "/plan-revisions",
         PlanRevisionIn,
-        _plain("start_revision"),
+        call_command("start_revision"),
         "Open het plan van aanpak voor bijstelling",
     ),
     _route(
@@ -892,7 +856,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         operation_id="recordArrest",
         path="/arrests",
         body=ArrestIn,
-        call=_plain("record_arrest"),
+        call=call_command("record_arrest"),
         summary="Registreer een aanhouding",
         roles=TRAJECTORY_ROLES,
     ),
@@ -900,21 +864,21 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "recordPoliceContact",
         "/police-contacts",
         PoliceContactIn,
-        _plain("record_police_contact"),
+        call_command("record_police_contact"),
         "Registreer een nieuw politiecontact",
     ),
     _route(
         "planIntervention",
         "/interventions",
         InterventionIn,
-        _plain("plan_intervention"),
+        call_command("plan_intervention"),
         "Plan een interventie (entityId is de nieuwe interventie)",
     ),
     _route(
         "startIntervention",
         "/interventions/{intervention_id:uuid}/start",
         InterventionStartIn,
-        _plain("start_intervention"),
+        call_command("start_intervention"),
         "Start een geplande interventie",
         extra=_INTERVENTION,
     ),
@@ -922,7 +886,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "completeIntervention",
         "/interventions/{intervention_id:uuid}/completion",
         InterventionCompletionIn,
-        _plain("complete_intervention"),
+        call_command("complete_intervention"),
         "Rond een lopende interventie af",
         extra=_INTERVENTION,
     ),
@@ -930,7 +894,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "abortIntervention",
         "/interventions/{intervention_id:uuid}/abortion",
         InterventionAbortionIn,
-        _plain("abort_intervention"),
+        call_command("abort_intervention"),
         "Breek een interventie af (of annuleer een geplande)",
         extra=_INTERVENTION,
     ),
@@ -938,35 +902,35 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "recordSchoolSignal",
         "/school-signals",
         SchoolSignalIn,
-        _plain("record_school_signal"),
+        call_command("record_school_signal"),
         "Registreer een signaal van school of leerplicht",
     ),
     _route(
         "recordJitStep",
         "/jit-steps",
         JitStepIn,
-        _plain("record_jit_step"),
+        call_command("record_jit_step"),
         "Registreer een stap van het jeugdinterventieteam",
     ),
     _route(
         "makeCareReport",
         "/care-reports",
         CareReportIn,
-        _plain("make_care_report"),
+        call_command("make_care_report"),
         "Registreer een zorgmelding aan Veilig Thuis",
     ),
     _route(
         "issueMayorOrder",
         "/mayor-orders",
         MayorOrderIn,
-        _plain("issue_mayor_order"),
+        call_command("issue_mayor_order"),
         "Registreer een last van de burgemeester (art. 172a; entityId is de last)",
     ),
     _route(
         "extendMayorOrder",
         "/mayor-orders/{order_id:uuid}/extensions",
         MayorOrderExtensionIn,
-        _plain("extend_mayor_order"),
+        call_command("extend_mayor_order"),
         "Verleng een last van de burgemeester (art. 172a)",
         extra=_ORDER,
     ),
@@ -974,35 +938,35 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "escalateTrajectory",
         "/escalations",
         EscalationIn,
-        _plain("escalate"),
+        call_command("escalate"),
         "Schaal op naar het Zorg- en Veiligheidshuis of TopX",
     ),
     _route(
         "deEscalateTrajectory",
         "/de-escalations",
         DeEscalationIn,
-        _plain("de_escalate"),
+        call_command("de_escalate"),
         "Schaal af naar alleen monitoren",
     ),
     _route(
         "closeTrajectory",
         "/closure",
         ClosureIn,
-        _plain("close_trajectory"),
+        call_command("close_trajectory"),
         "Sluit het traject af met een reden",
     ),
     _route(
         "handOverTrajectory",
         "/hand-over",
         HandOverIn,
-        _plain("hand_over"),
+        call_command("hand_over"),
         "Sluit af bij 18 jaar met een warme overdracht",
     ),
     _route(
         "recordCorrection",
         "/corrections",
         CorrectionIn,
-        _plain("record_correction"),
+        call_command("record_correction"),
         "Registreer een correctie van een eerdere versie (ook na afsluiten)",
     ),
 )

@@ -493,3 +493,17 @@ def test_a_digest_names_the_position_it_was_taken_at(
     taken = digest_at(connection, schema, Tally())
     assert taken.position == handles[-1].position
     assert taken.value == digest(connection, schema, Tally())
+
+
+def test_read_model_commits_do_not_wait_for_the_wal_flush_but_events_do(
+    app: PgaApplication,
+) -> None:
+    with Runner(app, [Tally()]) as runner:
+        runner_setting = runner.connection.execute("SHOW synchronous_commit").fetchone()
+    with app.recorder.datastore.get_connection() as connection:  # type: ignore[attr-defined]
+        store_setting = connection.execute("SHOW synchronous_commit").fetchone()
+
+    assert runner_setting is not None
+    assert runner_setting[0] == "off"
+    assert store_setting is not None
+    assert store_setting["synchronous_commit"] == "on"

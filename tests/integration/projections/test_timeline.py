@@ -593,7 +593,8 @@ def test_pages_in_either_order_with_the_total_and_an_unknown_aggregate_is_empty(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"page": 0}, "page must be a whole number of at least 1"),
+        ({"page": 0}, "page must be a whole number from 1 to 1000000"),
+        ({"page": 1_000_001}, "page must be a whole number from 1 to 1000000"),
         ({"page_size": 0}, "page_size must be a whole number from 1 to 500"),
         ({"page_size": 501}, "page_size must be a whole number from 1 to 500"),
         ({"order": "newest"}, "order must be 'asc' or 'desc'"),

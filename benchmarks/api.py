@@ -1,0 +1,954 @@
+"""HTTP benchmark: the served API under 32 concurrent clients, against baselines in the same run.
+
+Run with ``python -m benchmarks.api`` (``--help`` lists the knobs for short development runs).
+Like the other benchmarks it runs against one PostgreSQL (``PGA_BENCH_DATABASE_URL``, else
+``PGA_TEST_DATABASE_URL``, else a temporary embedded server) on a fresh database that is dropped
+at the end, and its results replace the HTTP section of docs/BENCHMARKS.md.
+
+The servers. The real app (``pga.api.app.asgi``, as ``pga serve`` serves it: lifespan, read-model
+pool and projection runner in every worker) is served by uvicorn in a subprocess, ``--workers``
+of them (default 2), access log off, from the factory ``served_app`` below, configured through
+``PGA_*`` variables (a fresh database, schema ``pga``, a random ``PGA_JWT_SECRET``, otherwise the
+defaults). A trivial Litestar app (``GET /ping``: a tiny JSON, no auth, no database; the factory
+``ping_app``) is served the same way with the same workers, as the ceiling of the HTTP stack.
+
+The client. One separate process runs 32 clients as asyncio tasks, each over its own keep-alive
+connection, writing HTTP/1.1 requests and reading the answers itself (status, ``ETag``,
+``Content-Length`` body; nothing else is parsed). httpx's ``AsyncClient`` was the first choice
+but measured itself: about 600 requests/s and 1.6 ms of client CPU per request at 32 concurrent
+tasks on this machine, against about 15 µs per request for the plain client; ``wrk`` is not
+required. A phase opens its connections before the clock starts, then every client sends its next
+request as soon as the previous one is answered until the phase's seconds are over; the rate is
+the answers over the time until the last one arrived, the latencies are per request.
+
+What is measured, in this order:
+
+* Seeding: ``--caseload`` trajectories referred over HTTP (not timed; the caseload read model
+  then holds exactly that many rows during the reads).
+* Read rounds, interleaved (the order reverses every other round): ``GET /ping`` on the trivial
+  app, ``GET /health/live`` on the real app (its HTTP stack without auth or database, for
+  information), ``GET /api/v1/trajectories?pageSize=50`` (the caseload list) and
+  ``GET /api/v1/trajectories/{id}`` (each client cycles through the seeded trajectories).
+* Write rounds, interleaved: the bare eventsourcing library's single-thread ``save()`` of a new
+  one-event aggregate (``benchmarks.core``'s baseline, in this process, while the servers idle),
+  ``POST /api/v1/trajectories`` (refer: creates a trajectory) and
+  ``POST /api/v1/trajectories/{id}/arrests`` with ``If-Match`` (each client owns one trajectory
+  and sends the ``ETag`` of its previous answer, so no command conflicts). After every HTTP write
+  phase the benchmark waits (untimed) until every read model has processed the last event, so
+  no phase pays for the projection of the one before.
+
+Ratios are the median of the per-round ratios to the baseline measured in the same round (paired,
+as in the core benchmark). The CPU each request cost is read from ``/proc`` around every phase:
+the client process, the server processes (both uvicorn trees), and the rest of the machine
+(PostgreSQL, and anything else that ran).
+
+Checks: every answer must have the expected status (any other fails the run), the list must
+answer a full page and the seeded total, and a single trajectory its own id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import importlib.metadata
+import importlib.util
+import math
+import multiprocessing
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import psycopg
+
+from benchmarks.core import BareApplication, Referral
+from benchmarks.recording import run_and_record
+from pga.api.auth import issue_token, verification_keys
+from pga.domain.catalogue import PartnerRole
+from pga.settings import Settings
+from pga.store.database import (
+    create_database,
+    drop_database,
+    ensure_schema,
+    eventsourcing_env,
+    with_database,
+)
+from projections import read_models
+from projections.control import wait_for
+from projections.runner import head
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+    from multiprocessing.connection import Connection
+
+    from litestar import Litestar
+    from litestar.types import ASGIApp
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+SCHEMA = "pga"
+CLIENTS = 32
+WORKERS = 2
+ROUNDS = 9
+PHASE_SECONDS = 2.0
+CASELOAD = 1000
+BARE_OPERATIONS = 300
+WARM_UP_SECONDS = 0.5
+PAGE_SIZE = 50
+START_TIMEOUT_SECONDS = 90.0
+CATCH_UP_TIMEOUT_SECONDS = 120.0
+USER = "u-regie-01"
+MUNICIPALITY = "gemeente-almere"
+#: The issue's targets: commands at least the bare single-thread save() rate with p99 ≤ 50 ms,
+#: reads at least half the trivial endpoint's rate.
+COMMAND_RATIO_TARGET = 1.0
+COMMAND_P99_TARGET_MS = 50.0
+READ_RATIO_TARGET = 0.5
+
+READ_KINDS = ("ping", "live", "list", "get")
+WRITE_KINDS = ("bare", "refer", "arrest")
+_EXPECTED_STATUS = {"ping": 200, "live": 200, "list": 200, "get": 200, "refer": 201, "arrest": 200}
+_REFERRAL = msgspec.json.encode(
+    {
+        "givenName": "Benchjongere",
+        "familyName": "Voorbeeld",
+        "bornOn": "2010-06-01",
+        "offenceCategory": "straatroof",
+        "suspectedOn": "2026-01-01",
+        "referredOn": "2026-01-02",
+        "policeReference": "PL-BENCH-0001",
+        "referringOrganisation": "politie-midden-nederland",
+        "regisseur": {"userId": USER, "organisation": MUNICIPALITY},
+    }
+)
+_ARREST = msgspec.json.encode(
+    {"arrestedOn": "2026-01-05", "offenceCategory": "diefstal", "policeReference": "PL-BENCH-0002"}
+)
+
+
+# --- the served apps (uvicorn factories, one call per worker process) ---
+
+
+def served_app() -> ASGIApp:
+    """Build the real app from the ``PGA_*`` environment, as ``pga serve`` does."""
+    from pga.api.app import asgi  # noqa: PLC0415 - only the server processes need the app
+
+    return asgi(Settings.from_env())
+
+
+def ping_app() -> Litestar:
+    """Build the trivial app: ``GET /ping`` answers a tiny JSON, no auth, no database."""
+    from litestar import Litestar, get  # noqa: PLC0415 - only the server processes need it
+
+    @get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar(route_handlers=[ping], logging_config=None)
+
+
+# --- configuration and results ---
+
+
+@dataclass(frozen=True)
+class Options:
+    """How long and how hard the benchmark runs."""
+
+    workers: int = WORKERS
+    clients: int = CLIENTS
+    rounds: int = ROUNDS
+    seconds: float = PHASE_SECONDS
+    caseload: int = CASELOAD
+    bare_operations: int = BARE_OPERATIONS
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds spent during a phase: the client, the server processes, the whole machine."""
+
+    client: float = 0.0
+    servers: float = 0.0
+    machine: float = 0.0
+
+    def __sub__(self, other: CpuUse) -> CpuUse:
+        """Return the CPU spent between two samples."""
+        return CpuUse(
+            self.client - other.client, self.servers - other.servers, self.machine - other.machine
+        )
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the load generator: a kind of request for some seconds or a count."""
+
+    kind: str
+    seconds: float = 0.0
+    count: int = 0
+    """When set: send this many requests in all (spread over the clients), not for seconds."""
+    seed: bool = False
+    """A refer phase whose trajectories become the ones reads and arrests use."""
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """What one phase measured."""
+
+    kind: str
+    operations: int
+    seconds: float
+    latencies: list[float]
+    cpu: CpuUse
+    sample: bytes = b""
+    """The last answer's body (for the checks)."""
+    created: list[str] = field(default_factory=list)
+    """The trajectories a seeding phase created."""
+    error: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Operations per second."""
+        return self.operations / self.seconds
+
+
+@dataclass
+class Measurement:
+    """Every round of one kind of operation."""
+
+    rates: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    operations: int = 0
+    cpu: CpuUse = field(default_factory=CpuUse)
+
+    def add(self, result: PhaseResult) -> None:
+        """Add one round's result."""
+        self.rates.append(result.rate)
+        self.latencies.extend(result.latencies)
+        self.operations += result.operations
+        self.cpu = CpuUse(
+            self.cpu.client + result.cpu.client,
+            self.cpu.servers + result.cpu.servers,
+            self.cpu.machine + result.cpu.machine,
+        )
+
+    @property
+    def rate(self) -> float:
+        """The median rate of the rounds."""
+        return statistics.median(self.rates)
+
+    def percentile_ms(self, percent: float) -> float:
+        """Return a latency percentile in milliseconds (nearest rank)."""
+        ordered = sorted(self.latencies)
+        rank = max(math.ceil(percent / 100 * len(ordered)), 1)
+        return ordered[rank - 1] * 1000
+
+    def cpu_per_request_us(self) -> tuple[float, float, float]:
+        """Return CPU µs per request: client, servers, rest of the machine."""
+        if not self.operations:
+            return (0.0, 0.0, 0.0)
+        scale = 1e6 / self.operations
+        rest = self.cpu.machine - self.cpu.client - self.cpu.servers
+        return (self.cpu.client * scale, self.cpu.servers * scale, max(rest, 0.0) * scale)
+
+
+@dataclass(frozen=True)
+class Results:
+    """What one benchmark run measured."""
+
+    options: Options
+    server: str
+    stack: str
+    measurements: dict[str, Measurement]
+    seconds: float
+
+    def ratios(self, kind: str, baseline: str) -> list[float]:
+        """Return the per-round ratios of ``kind`` to ``baseline`` (paired by round)."""
+        return [
+            rate / base
+            for rate, base in zip(
+                self.measurements[kind].rates, self.measurements[baseline].rates, strict=True
+            )
+        ]
+
+    def ratio(self, kind: str, baseline: str) -> tuple[float, str]:
+        """Return the median per-round ratio and the spread of the rounds."""
+        ratios = self.ratios(kind, baseline)
+        return statistics.median(ratios), f"rounds {min(ratios):.2f} to {max(ratios):.2f}"
+
+    def _http_result(self, kind: str) -> str:
+        measured = self.measurements[kind]
+        return (
+            f"{measured.rate:,.0f} req/s; p50 {measured.percentile_ms(50):.1f} ms, "
+            f"p99 {measured.percentile_ms(99):.1f} ms"
+        )
+
+    def _command_row(self, kind: str, label: str) -> tuple[str, ...]:
+        ratio, spread = self.ratio(kind, "bare")
+        p99 = self.measurements[kind].percentile_ms(99)
+        met = ratio >= COMMAND_RATIO_TARGET and p99 <= COMMAND_P99_TARGET_MS
+        return (
+            label,
+            self._http_result(kind),
+            f"{ratio:.2f} ({spread})",
+            f"≥ {COMMAND_RATIO_TARGET:.1f} and p99 ≤ {COMMAND_P99_TARGET_MS:.0f} ms",
+            _verdict(met),
+        )
+
+    def _read_row(self, kind: str, label: str) -> tuple[str, ...]:
+        ratio, spread = self.ratio(kind, "ping")
+        return (
+            label,
+            self._http_result(kind),
+            f"{ratio:.3f} ({spread})",
+            f"≥ {READ_RATIO_TARGET:.2f}",
+            _verdict(ratio >= READ_RATIO_TARGET),
+        )
+
+    def report(self) -> str:
+        """Return the results as Markdown tables."""
+        options = self.options
+        bare = self.measurements["bare"]
+        live_ratio, live_spread = self.ratio("live", "ping")
+        rows = [
+            (
+                "bare library `save()` of a new 1-event aggregate, one thread (the baseline)",
+                f"{bare.rate:,.0f} ops/s",
+                "1.00 (baseline)",
+                "",
+                "",
+            ),
+            self._command_row("refer", "`POST /api/v1/trajectories` (refer: creates a trajectory)"),
+            self._command_row(
+                "arrest",
+                "`POST /api/v1/trajectories/{id}/arrests` with `If-Match` (load + decide + save)",
+            ),
+            (
+                "`GET /ping` on a trivial Litestar app (baseline of the reads)",
+                self._http_result("ping"),
+                "1.00 (baseline)",
+                "",
+                "",
+            ),
+            (
+                "`GET /health/live` on the real app (its HTTP stack, no auth, no database)",
+                self._http_result("live"),
+                f"{live_ratio:.2f} ({live_spread})",
+                "(for information)",
+                "",
+            ),
+            self._read_row(
+                "list",
+                f"`GET /api/v1/trajectories?pageSize={PAGE_SIZE}` (caseload of "
+                f"{options.caseload:,})",
+            ),
+            self._read_row("get", "`GET /api/v1/trajectories/{id}`"),
+        ]
+        cpu_rows = []
+        for kind, label in (
+            ("ping", "`GET /ping`"),
+            ("live", "`GET /health/live`"),
+            ("list", "caseload list"),
+            ("get", "one trajectory"),
+            ("refer", "refer"),
+            ("arrest", "arrest"),
+        ):
+            client, servers, rest = self.measurements[kind].cpu_per_request_us()
+            cpu_rows.append(
+                f"| {label} | {client:,.0f} | {servers:,.0f} | {rest:,.0f} "
+                f"| {client + servers + rest:,.0f} |"
+            )
+        lines = [
+            (
+                f"Measured {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC on {self.server}; "
+                f"{self.stack}; {options.workers} uvicorn workers per app, {options.clients} "
+                f"concurrent clients (keep-alive) in one separate process; {options.rounds} "
+                f"interleaved rounds of {options.seconds:g} s per HTTP measurement and "
+                f"{options.bare_operations} bare saves; rates are medians of the rounds, ratios "
+                "the median of the per-round ratios, latencies over every request of every "
+                f"round. The whole run took {self.seconds:.0f} s."
+            ),
+            "",
+            "| measurement | result | ratio | target | verdict |",
+            "|---|---|---|---|---|",
+            *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+            "CPU per request (µs; from `/proc`, summed over all rounds):",
+            "",
+            "| requests | client | servers | rest of the machine (PostgreSQL, other) | total |",
+            "|---|---|---|---|---|",
+            *cpu_rows,
+        ]
+        return "\n".join(lines)
+
+
+def _verdict(met: bool) -> str:  # noqa: FBT001 - reads as a predicate
+    return "met" if met else "NOT met"
+
+
+# --- CPU accounting from /proc ---
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_ticks(pid: int) -> int:
+    """Return user + system clock ticks of one process (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+
+
+def _machine_busy_seconds() -> float:
+    """Return the CPU seconds all cores were busy since boot (0 without /proc)."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    """Return ``pid`` and every process below it (uvicorn's supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
+def _cpu_sample(server_pids: list[int]) -> CpuUse:
+    return CpuUse(
+        client=time.process_time(),
+        servers=sum(_process_ticks(pid) for pid in server_pids) / _TICKS,
+        machine=_machine_busy_seconds(),
+    )
+
+
+# --- the load generator (its own process) ---
+
+
+@dataclass(frozen=True)
+class LoadSetup:
+    """What the load generator needs to know."""
+
+    api_port: int
+    ping_port: int
+    token: str
+    clients: int
+    server_pids: list[int]
+
+
+class _HttpConnection:
+    """One keep-alive HTTP/1.1 connection that reads status, ETag and a Content-Length body."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> _HttpConnection:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes, bytes]:
+        """Send ``request``; return the answer's status, ``ETag`` and body."""
+        self.writer.write(request)
+        head_bytes = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head_bytes[9:12])
+        length, etag = 0, b""
+        for line in head_bytes.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"etag":
+                etag = value.strip()
+            elif name == b"transfer-encoding":
+                msg = "chunked answers are not supported by the benchmark's client"
+                raise ValueError(msg)
+        body = await self.reader.readexactly(length) if length else b""
+        return status, etag, body
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+class _Load:
+    """The load generator's state across phases: the seeded trajectories and the ETags."""
+
+    def __init__(self, setup: LoadSetup) -> None:
+        self.setup = setup
+        self.trajectories: list[str] = []
+        self.etags: dict[int, bytes] = {}
+        api = f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.token}\r\n"
+        self._get = f"{api}Accept: application/json\r\n\r\n".encode()
+        self._post = f"{api}Content-Type: application/json\r\n".encode()
+        self._ping = f"GET /ping HTTP/1.1\r\nHost: {HOST}:{setup.ping_port}\r\n\r\n".encode()
+        self._live = f"GET /health/live HTTP/1.1\r\nHost: {HOST}:{setup.api_port}\r\n\r\n".encode()
+        self._list = b"GET /api/v1/trajectories?pageSize=%d HTTP/1.1\r\n" % PAGE_SIZE + self._get
+        self._refer = (
+            b"POST /api/v1/trajectories HTTP/1.1\r\n"
+            + self._post
+            + b"Content-Length: %d\r\n\r\n" % len(_REFERRAL)
+            + _REFERRAL
+        )
+
+    def request(self, kind: str, client: int, iteration: int) -> bytes:
+        """Return the next request of ``client`` in a phase of ``kind``."""
+        if kind == "ping":
+            return self._ping
+        if kind == "live":
+            return self._live
+        if kind == "list":
+            return self._list
+        if kind == "refer":
+            return self._refer
+        if kind == "get":
+            count = len(self.trajectories)
+            trajectory = self.trajectories[(client + iteration * self.setup.clients) % count]
+            return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + self._get
+        if kind == "arrest":
+            return (
+                b"POST /api/v1/trajectories/%s/arrests HTTP/1.1\r\n"
+                % self.trajectories[client].encode()
+                + self._post
+                + b"If-Match: %s\r\nContent-Length: %d\r\n\r\n" % (self.etags[client], len(_ARREST))
+                + _ARREST
+            )
+        msg = f"unknown phase kind {kind!r}"
+        raise ValueError(msg)
+
+    async def run(self, phase: Phase) -> PhaseResult:
+        """Run one phase with every client on its own fresh connection."""
+        clients = self.setup.clients
+        port = self.setup.ping_port if phase.kind == "ping" else self.setup.api_port
+        connections = [await _HttpConnection.open(port) for _ in range(clients)]
+        expected = _EXPECTED_STATUS[phase.kind]
+        latencies: list[float] = []
+        errors: list[str] = []
+        created: list[tuple[str, bytes]] = []
+        last = [b""]
+        shares = [phase.count // clients + (n < phase.count % clients) for n in range(clients)]
+
+        async def client(number: int) -> None:
+            connection = connections[number]
+            iteration = 0
+            while (
+                iteration < shares[number]
+                if phase.count
+                else time.perf_counter() < deadline and not errors
+            ):
+                request = self.request(phase.kind, number, iteration)
+                sent = time.perf_counter()
+                status, etag, body = await connection.exchange(request)
+                latencies.append(time.perf_counter() - sent)
+                if status != expected:
+                    errors.append(f"{phase.kind}: {status} {body[:300].decode(errors='replace')}")
+                    return
+                if phase.kind == "arrest":
+                    self.etags[number] = etag
+                elif phase.kind == "refer" and phase.seed:
+                    created.append((msgspec.json.decode(body)["id"], etag))
+                last[0] = body
+                iteration += 1
+
+        before = _cpu_sample(self.setup.server_pids)
+        started = time.perf_counter()
+        deadline = started + phase.seconds
+        await asyncio.gather(*(client(number) for number in range(clients)))
+        elapsed = time.perf_counter() - started
+        used = _cpu_sample(self.setup.server_pids) - before
+        for connection in connections:
+            await connection.close()
+        if phase.seed:
+            self.trajectories = [trajectory for trajectory, _ in created]
+            self.etags = {number: etag for number, (_, etag) in enumerate(created[:clients])}
+        return PhaseResult(
+            phase.kind,
+            len(latencies),
+            elapsed,
+            latencies,
+            used,
+            sample=last[0],
+            created=self.trajectories if phase.seed else [],
+            error=errors[0] if errors else "",
+        )
+
+
+def _generate_load(connection: Connection, setup: LoadSetup) -> None:
+    """Run the load generator process: each phase the pipe asks for, answering its result."""
+    load = _Load(setup)
+    run_loop = _event_loop_runner()
+    while (phase := connection.recv()) is not None:
+        try:
+            result = run_loop(load.run(phase))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the run
+            result = PhaseResult(phase.kind, 0, 0.0, [], CpuUse(), error=repr(error))
+        connection.send(result)
+
+
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, PhaseResult]], PhaseResult]:
+    """Return uvloop's ``run`` when uvloop is installed (the cheaper client), else asyncio's."""
+    try:
+        import uvloop  # noqa: PLC0415 - optional
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
+class LoadGenerator:
+    """The load generator's process and the pipe to it."""
+
+    def __init__(self, setup: LoadSetup) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_generate_load, args=(child, setup), name="pga-bench-load", daemon=True
+        )
+        self._process.start()
+        child.close()
+
+    def run(self, phase: Phase) -> PhaseResult:
+        """Run one phase; fail the benchmark on any unexpected answer."""
+        self._pipe.send(phase)
+        result: PhaseResult = self._pipe.recv()
+        if result.error:
+            msg = f"the benchmark is void: a failed request ({result.error})"
+            raise AssertionError(msg)
+        return result
+
+    def close(self) -> None:
+        """Stop the process."""
+        with contextlib.suppress(OSError):
+            self._pipe.send(None)
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+# --- the servers ---
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """One uvicorn process serving a factory of this module."""
+
+    factory: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, factory: str, workers: int, env: dict[str, str], log: Path) -> Server:
+        """Start ``uvicorn --factory benchmarks.api:<factory>`` on a free port."""
+        port = _free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"benchmarks.api:{factory}",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--no-server-header",
+            "--no-proxy-headers",
+        ]
+        with log.open("wb") as output:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+        return cls(factory, port, process, log)
+
+    def wait_until_answering(self, path: str, workers: int) -> None:
+        """Wait until ``path`` answers 200 and every worker process has started."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                msg = f"{self.factory} server exited:\n{self.log.read_text()[-3000:]}"
+                raise RuntimeError(msg)
+            if _answers(self.port, path) and len(self.pids()) >= workers:
+                return
+            time.sleep(0.2)
+        msg = f"{self.factory} server did not answer {path}:\n{self.log.read_text()[-3000:]}"
+        raise RuntimeError(msg)
+
+    def pids(self) -> list[int]:
+        """Return the server's processes (with several workers: the supervisor and workers)."""
+        return _descendants(self.process.pid)
+
+    def stop(self) -> None:
+        """Stop the server (SIGINT, as Ctrl-C would; killed if it does not stop in time)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _answers(port: int, path: str) -> bool:
+    connection = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == http.client.OK
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def _server_env(url: str, data_dir: Path, secret: str) -> dict[str, str]:
+    """Return the servers' environment: no inherited ``PGA_*``, a fresh database, a secret."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PGA_")}
+    return env | {
+        "PGA_DATABASE_URL": url,
+        "PGA_DATABASE_SCHEMA": SCHEMA,
+        "PGA_DATA_DIR": str(data_dir),
+        "PGA_JWT_SECRET": secret,
+        "PGA_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+
+
+def _stack() -> str:
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return (
+        f"uvicorn {importlib.metadata.version('uvicorn')} ({loop}, {parser}), "
+        f"Litestar {importlib.metadata.version('litestar')}"
+    )
+
+
+# --- the run ---
+
+
+def _wait_caught_up(url: str, names: list[str]) -> None:
+    """Wait until every read model has processed the newest stored event."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        position = head(connection, SCHEMA)
+        for name in names:
+            wait_for(connection, SCHEMA, name, position, timeout=CATCH_UP_TIMEOUT_SECONDS)
+
+
+def _bare_rate(bare: BareApplication, count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        bare.save(
+            Referral(
+                "Benchjongere",
+                "Voorbeeld",
+                "2010-06-01",
+                "straatroof",
+                "2026-01-02",
+                "PL-BENCH-0001",
+            )
+        )
+    return count / (time.perf_counter() - started)
+
+
+def _check_reads(list_result: PhaseResult, get_result: PhaseResult, load_ids: set[str]) -> None:
+    page = msgspec.json.decode(list_result.sample)
+    if page["total"] != len(load_ids) or len(page["items"]) != min(PAGE_SIZE, len(load_ids)):
+        msg = f"the caseload list answered {page['total']} / {len(page['items'])} items"
+        raise AssertionError(msg)
+    if msgspec.json.decode(get_result.sample)["id"] not in load_ids:
+        msg = "a single trajectory answered another id"
+        raise AssertionError(msg)
+
+
+@dataclass
+class _Rounds:
+    """The interleaved rounds: reads against ``/ping``, then commands against the bare save()."""
+
+    options: Options
+    url: str
+    names: list[str]
+    """The read models, whose catching up the write phases wait for."""
+    load: LoadGenerator
+    bare: BareApplication
+    measurements: dict[str, Measurement] = field(
+        default_factory=lambda: {kind: Measurement() for kind in (*READ_KINDS, *WRITE_KINDS)}
+    )
+
+    def seed(self) -> set[str]:
+        """Refer the caseload's trajectories; wait until the read models hold them."""
+        seeded = self.load.run(Phase("refer", count=self.options.caseload, seed=True)).created
+        _wait_caught_up(self.url, self.names)
+        return set(seeded)
+
+    def reads(self, seeded: set[str]) -> None:
+        """Warm up, then run the read rounds (the order reverses every other round)."""
+        for kind in READ_KINDS:  # pools, caches and prepared statements
+            self.load.run(Phase(kind, seconds=WARM_UP_SECONDS))
+        for number in range(self.options.rounds):
+            results: dict[str, PhaseResult] = {}
+            for kind in READ_KINDS if number % 2 == 0 else READ_KINDS[::-1]:
+                results[kind] = self.load.run(Phase(kind, seconds=self.options.seconds))
+                self.measurements[kind].add(results[kind])
+            if number == 0:
+                _check_reads(results["list"], results["get"], seeded)
+
+    def writes(self) -> None:
+        """Warm up, then run the write rounds (the order reverses every other round)."""
+        _bare_rate(self.bare, 50)
+        for kind in ("refer", "arrest"):
+            self.load.run(Phase(kind, seconds=WARM_UP_SECONDS))
+            _wait_caught_up(self.url, self.names)
+        for number in range(self.options.rounds):
+            for kind in WRITE_KINDS if number % 2 == 0 else WRITE_KINDS[::-1]:
+                if kind == "bare":
+                    self._bare_phase()
+                else:
+                    self.measurements[kind].add(
+                        self.load.run(Phase(kind, seconds=self.options.seconds))
+                    )
+                    # Untimed: the next phase starts on a quiet machine.
+                    _wait_caught_up(self.url, self.names)
+
+    def _bare_phase(self) -> None:
+        count = self.options.bare_operations
+        before = _cpu_sample([])
+        rate = _bare_rate(self.bare, count)
+        used = _cpu_sample([]) - before
+        self.measurements["bare"].add(PhaseResult("bare", count, count / rate, [], used))
+
+
+def _measure(
+    options: Options, url: str, servers: tuple[Server, Server], token: str, names: list[str]
+) -> dict[str, Measurement]:
+    api, ping = servers
+    with ExitStack() as stack:
+        bare = BareApplication(eventsourcing_env(url, "bare"))
+        stack.callback(bare.close)
+        load = LoadGenerator(
+            LoadSetup(api.port, ping.port, token, options.clients, api.pids() + ping.pids())
+        )
+        stack.callback(load.close)
+        rounds = _Rounds(options, url, names, load, bare)
+        rounds.reads(rounds.seed())
+        rounds.writes()
+        return rounds.measurements
+
+
+def run(server_url: str, server: str, options: Options | None = None) -> Results:
+    """Run every measurement on a fresh database of ``server_url``."""
+    options = options or Options()
+    started = time.perf_counter()
+    name = f"pga_bench_{secrets.token_hex(4)}"
+    create_database(server_url, name)
+    url = with_database(server_url, name)
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    server = f"{server} (PostgreSQL {row[0] if row else '?'}, {os.cpu_count()} CPUs)"
+    secret = secrets.token_urlsafe(48)
+    settings = Settings(database_url=url, database_schema=SCHEMA, jwt_secret=secret)
+    token = issue_token(
+        verification_keys(settings),
+        user=USER,
+        organisation=MUNICIPALITY,
+        role=PartnerRole.REGISSEUR,
+        ttl=timedelta(hours=2),
+    )
+    names = [model.name for model in read_models(settings)]
+    try:
+        for schema in ("bare", SCHEMA):
+            ensure_schema(url, schema)
+        with (
+            tempfile.TemporaryDirectory(prefix="pga-bench-api-") as directory,
+            ExitStack() as stack,
+        ):
+            env = _server_env(url, Path(directory), secret)
+            servers = []
+            for factory in ("served_app", "ping_app"):
+                started_server = Server.start(
+                    factory, options.workers, env, Path(directory) / f"{factory}.log"
+                )
+                stack.callback(started_server.stop)
+                servers.append(started_server)
+            api, ping = servers
+            api.wait_until_answering("/health/ready", options.workers)
+            ping.wait_until_answering("/ping", options.workers)
+            measurements = _measure(options, url, (api, ping), token, names)
+    finally:
+        drop_database(server_url, name)
+    return Results(options, server, _stack(), measurements, time.perf_counter() - started)
+
+
+def _arguments() -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.api", description="HTTP benchmark of the served API."
+    )
+    parser.add_argument("--workers", type=int, default=WORKERS, help="uvicorn workers per app")
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="interleaved rounds")
+    parser.add_argument(
+        "--seconds", type=float, default=PHASE_SECONDS, help="seconds per HTTP measurement"
+    )
+    parser.add_argument("--caseload", type=int, default=CASELOAD, help="trajectories seeded")
+    parser.add_argument(
+        "--bare-operations", type=int, default=BARE_OPERATIONS, help="bare saves per round"
+    )
+    arguments = parser.parse_args()
+    return Options(
+        workers=arguments.workers,
+        clients=arguments.clients,
+        rounds=arguments.rounds,
+        seconds=arguments.seconds,
+        caseload=arguments.caseload,
+        bare_operations=arguments.bare_operations,
+    )
+
+
+def main() -> None:
+    """Run the benchmark, print the results and record them in docs/BENCHMARKS.md."""
+    options = _arguments()
+    run_and_record("api", lambda server_url, server: run(server_url, server, options))
+
+
+if __name__ == "__main__":
+    main()
