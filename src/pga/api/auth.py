@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import jwt
 from litestar.exceptions import NotAuthorizedException
-from litestar.security.jwt import JWTAuth, Token
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from litestar.connection import ASGIConnection
+    from litestar.middleware.authentication import AuthenticationResult
 
     from pga.settings import Settings
 
@@ -219,6 +220,22 @@ async def _retrieve_actor(
     return actor_from_claims(token.extras, token.sub)
 
 
+class _BearerOnly(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware, but only for ``Authorization: Bearer <token>`` (RFC 6750).
+
+    Litestar takes whatever follows the first space, so ``Basic <jwt>`` would pass.
+    """
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        """Refuse any other scheme, then verify the token as Litestar does."""
+        scheme, _, token = connection.headers.get(self.auth_header, "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException
+        return await self.authenticate_token(encoded_token=token.strip(), connection=connection)
+
+
 def jwt_auth(
     settings: Settings, keys: VerificationKeys, *, exclude: Sequence[str]
 ) -> JWTAuth[Actor]:
@@ -229,6 +246,7 @@ def jwt_auth(
         token_secret=keys.secret or "verified-with-configured-public-keys",
         algorithm=keys.algorithms[0],
         token_cls=_token_class(keys),
+        authentication_middleware_class=_BearerOnly,
         require_claims=list(REQUIRED_CLAIMS),
         accepted_issuers=[settings.jwt_issuer] if settings.jwt_issuer else None,
         accepted_audiences=[settings.jwt_audience] if settings.jwt_audience else None,

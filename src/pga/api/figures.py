@@ -18,11 +18,11 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath  # noqa: TC002 - Litestar reads handler annotations
+from litestar.params import PathParameter
 
 from pga.api.common import Camel
 from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
@@ -82,6 +82,10 @@ def list_figure_periods(request: Request[Any, Any, Any]) -> FigurePeriods:
     return FigurePeriods(items=[_period(each) for each in periods], total=len(periods))
 
 
+#: ``2026-H1``: a year and its first or second half (``h`` is accepted in lower case too).
+Period = Annotated[str, PathParameter(pattern=r"^\d{4}-[Hh][12]$", max_length=7)]
+
+
 @get(
     "/figures/{period:str}",
     operation_id="getFigures",
@@ -95,7 +99,7 @@ def list_figure_periods(request: Request[Any, Any, Any]) -> FigurePeriods:
     responses=READ_PROBLEMS,
     sync_to_thread=True,
 )
-def get_figures(request: Request[Any, Any, Any], period: FromPath[str]) -> HalfYearFigures:
+def get_figures(request: Request[Any, Any, Any], period: Period) -> HalfYearFigures:
     """Return one half-year's figures (400: not a half-year; 404: outside the covered ones)."""
     state = api_state(request)
     wanted = _parse(period)

@@ -56,7 +56,7 @@ _DOCS_CSP = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 )
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_ANSWERABLE = ["application/json", PROBLEM_JSON]
+_ANSWERING_RANGES = frozenset({"application/json", PROBLEM_JSON, "application/*", "*/*"})
 
 
 async def add_standard_headers(message: Message, scope: Scope) -> None:
@@ -132,7 +132,7 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             msg = "Gebruik Content-Type: application/json."
             raise UnsupportedMediaType(detail=msg)
     accept = request.headers.get("accept")
-    if accept and request.accept.best_match(_ANSWERABLE) is None:
+    if accept and not acceptable(accept):
         msg = "Deze API antwoordt alleen met application/json of application/problem+json."
         raise NotAcceptable(detail=msg)
     allowed = _allowed_query(request)
@@ -143,6 +143,23 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             rule="unknown-parameters",
             params=[InvalidParam(name=name, reason="onbekend", source="query") for name in unknown],
         )
+
+
+def acceptable(accept: str) -> bool:
+    """Whether an ``Accept`` header admits JSON or problem+json with a quality above 0."""
+    for media_range in accept.split(","):
+        media_type, *parameters = (part.strip() for part in media_range.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0 and media_type.lower() in _ANSWERING_RANGES:
+            return True
+    return False
 
 
 _ALLOWED: dict[tuple[str, str], frozenset[str]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response, get
@@ -14,6 +14,9 @@ from pga.api.problems import HEALTH_PROBLEMS, READ_PROBLEMS, problem
 from pga.api.state import api_state
 from projections import read_models
 from projections.control import status
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _DOCUMENT_KEY = "pga_openapi_document"
 #: Response schemas that admit no other properties (Litestar leaves them open).
@@ -45,7 +48,13 @@ def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def api_document(schema: dict[str, Any]) -> dict[str, Any]:
-    """Rewrite Litestar's document: only /api/v1 paths, relative to the server ``/api/v1``."""
+    """Rewrite Litestar's document into the published one.
+
+    Only the /api/v1 paths, relative to the server ``/api/v1``; plus what Litestar cannot say:
+    the ``If-Match`` every command on an existing aggregate needs, a schema for every response
+    header, no ``name`` on the bearer scheme, no security on the document itself, and closed
+    command results.
+    """
     document = dict(schema)
     document["paths"] = {
         path.removeprefix(API_PREFIX): item
@@ -53,22 +62,49 @@ def api_document(schema: dict[str, Any]) -> dict[str, Any]:
         if path.startswith(f"{API_PREFIX}/")
     }
     document["servers"] = [{"url": API_PREFIX, "description": "Deze server"}]
-    for item in document["paths"].values():
-        for operation in item.values():
-            if not isinstance(operation, dict):
-                continue  # a path item's shared "parameters" list
-            for response in (operation.get("responses") or {}).values():
-                for header in (response.get("headers") or {}).values():
-                    # Litestar leaves documentation-only headers (ETag, Location…) without a
-                    # schema, which OpenAPI requires; every header of this API is a string.
-                    header.setdefault("schema", {"type": "string"})
-    schemas = document.get("components", {}).get("schemas", {})
+    for operation in _operations(document):
+        _complete_operation(operation)
+    components = document.get("components", {})
+    for scheme in components.get("securitySchemes", {}).values():
+        if scheme.get("type") == "http":
+            scheme.pop("name", None)  # only apiKey schemes have a name (OpenAPI 3.1)
+    public = document["paths"].get("/openapi.json", {}).get("get")
+    if public is not None:
+        public["security"] = []  # Litestar drops an empty list; the document is public
+    schemas = components.get("schemas", {})
     for name in CLOSED_SCHEMAS:
         if name in schemas:
-            # Litestar does not say so: without it a detail representation would also match the
-            # short command result, and "oneOf" of the two would never hold.
+            # Without it a detail representation would also match the short command result,
+            # and "oneOf" of the two would never hold.
             schemas[name] = {**schemas[name], "additionalProperties": False}
     return document
+
+
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": 'De ETag van de laatst gelezen versie, bijvoorbeeld "3" (ontbreekt: 428).',
+    "schema": {"type": "string", "pattern": '^\\s*"\\d{1,9}"\\s*$'},
+}
+
+
+def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for item in document["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict):  # not a path item's shared "parameters" list
+                yield operation
+
+
+def _complete_operation(operation: dict[str, Any]) -> None:
+    responses = operation.get("responses") or {}
+    if "428" in responses:  # a command on an existing aggregate
+        operation["parameters"] = [*operation.get("parameters", []), dict(IF_MATCH)]
+    for response in responses.values():
+        for header in (response.get("headers") or {}).values():
+            # Documentation-only headers (ETag, Location…) have no schema, which OpenAPI
+            # requires; every header of this API is a string.
+            header.setdefault("schema", {"type": "string"})
 
 
 class Health(msgspec.Struct, kw_only=True):

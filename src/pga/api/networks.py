@@ -422,6 +422,8 @@ Organisation = Annotated[
     ),
 ]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+#: The domain's ``HISTORICAL_LABELS`` (a unit test keeps the two equal).
+HistoricalLabel = Literal["hinderlijk", "overlastgevend", "crimineel"]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
@@ -438,17 +440,8 @@ class OpenNetworkIn(NetworkBody):
     procesregisseur: UserId
     procesregisseur_organisation: Organisation
     opened_on: date
-    historical_label: (
-        Annotated[
-            str,
-            msgspec.Meta(
-                max_length=100,
-                description="Alleen als historische typering: hinderlijk, overlastgevend of "
-                "crimineel.",
-            ),
-        ]
-        | None
-    ) = None
+    historical_label: HistoricalLabel | None = None
+    """Only as a historical label (the pre-2015 typing of youth groups)."""
 
 
 class ProcesregisseurIn(NetworkBody):

@@ -191,7 +191,9 @@ def _unknown_entity(error: Any) -> Mapped:  # noqa: ANN401 - an UnknownEntity
 
 
 def _domain(error: Any) -> Mapped:  # noqa: ANN401 - a DomainError
-    return problem(_domain_status(error), error.message, rule=error.rule), {}
+    # Domain messages name fields and codes; a code the client sent could be anything, so
+    # quoted text is dropped (the rule and the field still say what is wrong).
+    return problem(_domain_status(error), without_values(error.message), rule=error.rule), {}
 
 
 def _unavailable(_error: Any) -> Mapped:  # noqa: ANN401

@@ -333,8 +333,12 @@ def list_trajectories(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     status: Annotated[list[str] | None, QueryParameter(name="status")] = None,
     closed: Annotated[bool | None, QueryParameter(name="closed")] = None,
-    regisseur: Annotated[str | None, QueryParameter(name="regisseur")] = None,
-    offence_category: Annotated[str | None, QueryParameter(name="offenceCategory")] = None,
+    regisseur: Annotated[
+        str | None, QueryParameter(name="regisseur", min_length=1, max_length=200)
+    ] = None,
+    offence_category: Annotated[
+        str | None, QueryParameter(name="offenceCategory", min_length=1, max_length=100)
+    ] = None,
     signal: Annotated[Signal | None, QueryParameter(name="signal")] = None,
     sort: Annotated[str, QueryParameter(name="sort")] = "next_due_on",
     order: Annotated[str, QueryParameter(name="order")] = "asc",

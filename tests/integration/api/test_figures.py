@@ -114,9 +114,11 @@ def test_a_malformed_period_is_400(client: TestClient[Any], regisseur: dict[str,
         response = client.get(f"{API}/figures/{period}", headers=regisseur)
         assert is_problem(response, 400), period
         body = response.json()
-        assert body["rule"] == "invalid-period"
-        assert body["invalidParams"] == [
-            {"name": "period", "reason": "een halfjaar als 2026-H1 of 2026-H2", "source": "path"}
+        # The documented pattern refuses most forms before the handler; year 0 passes the
+        # pattern and is refused by the handler's own check.
+        assert body["rule"] in {"invalid-input", "invalid-period"}, period
+        assert [(each["name"], each["source"]) for each in body["invalidParams"]] == [
+            ("period", "path")
         ]
 
 
