@@ -85,4 +85,3 @@ def test_a_wrong_api_value_names_the_variable(variable: str, value: str, complai
     assert complaint in raised.value.message
     if variable == "PGA_JWT_SECRET":
         assert value not in str(raised.value)
-
