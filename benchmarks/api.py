@@ -5,12 +5,12 @@ Like the other benchmarks it runs against one PostgreSQL (``PGA_BENCH_DATABASE_U
 ``PGA_TEST_DATABASE_URL``, else a temporary embedded server) on a fresh database that is dropped
 at the end, and its results replace the HTTP section of docs/BENCHMARKS.md.
 
-The servers. The real app (``pga.api.app.asgi``, as ``pga serve`` serves it: lifespan, read-model
+The servers. The real app (``pga.api.server:app``, what ``pga serve`` runs: lifespan, read-model
 pool and projection runner in every worker) is served by uvicorn in a subprocess, ``--workers``
-of them (default 2), access log off, from the factory ``served_app`` below, configured through
-``PGA_*`` variables (a fresh database, schema ``pga``, a random ``PGA_JWT_SECRET``, otherwise the
-defaults). A trivial Litestar app (``GET /ping``: a tiny JSON, no auth, no database; the factory
-``ping_app``) is served the same way with the same workers, as the ceiling of the HTTP stack.
+of them (default 2), access log off, configured through ``PGA_*`` variables (a fresh database,
+schema ``pga``, a random ``PGA_JWT_SECRET``, otherwise the defaults). A trivial Litestar app
+(``GET /ping``: a tiny JSON, no auth, no database; the factory ``ping_app``) is served the same
+way with the same workers, as the ceiling of the HTTP stack.
 
 The client. One separate process runs 32 clients as asyncio tasks, each over its own keep-alive
 connection, writing HTTP/1.1 requests and reading the answers itself (status, ``ETag``,
@@ -95,7 +95,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from litestar import Litestar
-    from litestar.types import ASGIApp
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -140,13 +139,6 @@ _ARREST = msgspec.json.encode(
 
 
 # --- the served apps (uvicorn factories, one call per worker process) ---
-
-
-def served_app() -> ASGIApp:
-    """Build the real app from the ``PGA_*`` environment, as ``pga serve`` does."""
-    from pga.api.app import asgi  # noqa: PLC0415 - only the server processes need the app
-
-    return asgi(Settings.from_env())
 
 
 def ping_app() -> Litestar:
@@ -667,7 +659,7 @@ def _free_port() -> int:
 
 @dataclass
 class Server:
-    """One uvicorn process serving a factory of this module."""
+    """One uvicorn process serving an app factory (``module:function``)."""
 
     factory: str
     port: int
@@ -676,14 +668,14 @@ class Server:
 
     @classmethod
     def start(cls, factory: str, workers: int, env: dict[str, str], log: Path) -> Server:
-        """Start ``uvicorn --factory benchmarks.api:<factory>`` on a free port."""
+        """Start ``uvicorn --factory <module:factory>`` on a free port."""
         port = _free_port()
         command = [
             sys.executable,
             "-m",
             "uvicorn",
             "--factory",
-            f"benchmarks.api:{factory}",
+            factory,
             "--host",
             HOST,
             "--port",
@@ -903,9 +895,12 @@ def run(server_url: str, server: str, options: Options | None = None) -> Results
         ):
             env = _server_env(url, Path(directory), secret)
             servers = []
-            for factory in ("served_app", "ping_app"):
+            for factory in ("pga.api.server:app", "benchmarks.api:ping_app"):
                 started_server = Server.start(
-                    factory, options.workers, env, Path(directory) / f"{factory}.log"
+                    factory,
+                    options.workers,
+                    env,
+                    Path(directory) / f"{factory.rpartition(':')[2]}.log",
                 )
                 stack.callback(started_server.stop)
                 servers.append(started_server)

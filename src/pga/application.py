@@ -1408,8 +1408,13 @@ def open_application(settings: Settings, **options: Any) -> PgaApplication:  # n
     if settings.included_offences:
         catalogue = catalogue.with_included_offences(settings.included_offences)
     options.setdefault("snapshot_interval", settings.snapshot_interval)
+    env = eventsourcing_env(url, settings.database_schema, pool_size=settings.db_pool_size)
+    if settings.aggregate_cache_size:
+        # The library's LRU cache: a load copies the cached aggregate and reads only the events
+        # stored after it (fast-forward), instead of the snapshot and up to 49 events.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     return PgaApplication(
-        eventsourcing_env(url, settings.database_schema, pool_size=settings.db_pool_size),
+        env,
         catalogue=catalogue,
         **options,
     )

@@ -41,6 +41,7 @@ API_MAX_BODY_BYTES = "PGA_API_MAX_BODY_BYTES"
 API_WAIT_SECONDS = "PGA_API_WAIT_SECONDS"
 READY_MAX_LAG_SECONDS = "PGA_READY_MAX_LAG_SECONDS"
 SERVE_PROJECTIONS = "PGA_SERVE_PROJECTIONS"
+AGGREGATE_CACHE_SIZE = "PGA_AGGREGATE_CACHE_SIZE"
 _MIN_SECRET_LENGTH = 32
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
@@ -109,6 +110,9 @@ class Settings:
     """How long a command with ``Prefer: return=representation`` waits for the read models."""
     ready_max_lag_seconds: float = 30.0
     """/health/ready fails when a read model is further behind the event store than this."""
+    aggregate_cache_size: int = 1000
+    """Aggregates each process keeps in memory (0: none); a cached one is brought up to date
+    with the events stored after it on every load, so several processes stay correct."""
     serve_projections: bool = True
     """``pga serve`` runs the projection runner in each worker (one is active, others stand by)."""
 
@@ -151,6 +155,9 @@ class Settings:
                 env, READY_MAX_LAG_SECONDS, 30.0, _seconds_between(0.1, 86_400.0)
             ),
             serve_projections=_read(env, SERVE_PROJECTIONS, True, _boolean),  # noqa: FBT003
+            aggregate_cache_size=_read(
+                env, AGGREGATE_CACHE_SIZE, 1000, _integer_between(0, 1_000_000)
+            ),
         )
 
 

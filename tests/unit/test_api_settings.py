@@ -26,6 +26,7 @@ def test_the_api_defaults() -> None:
     assert settings.api_wait_seconds == 2.0
     assert settings.ready_max_lag_seconds == 30.0
     assert settings.serve_projections is True
+    assert settings.aggregate_cache_size == 1000
 
 
 def test_the_api_variables_are_read(tmp_path: Path) -> None:
@@ -42,6 +43,7 @@ def test_the_api_variables_are_read(tmp_path: Path) -> None:
             "PGA_API_WAIT_SECONDS": "0.5",
             "PGA_READY_MAX_LAG_SECONDS": "5",
             "PGA_SERVE_PROJECTIONS": "false",
+            "PGA_AGGREGATE_CACHE_SIZE": "0",
         }
     )
 
@@ -53,6 +55,7 @@ def test_the_api_variables_are_read(tmp_path: Path) -> None:
     assert settings.api_wait_seconds == 0.5
     assert settings.ready_max_lag_seconds == 5.0
     assert settings.serve_projections is False
+    assert settings.aggregate_cache_size == 0
 
 
 def test_the_jwt_secret_is_kept_but_never_shown() -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
 from pga.store.seal import GENESIS_SEAL, event_digest
@@ -112,6 +114,34 @@ class SealingRecorder(PostgresApplicationRecorder):
                 super().create_table()
             finally:
                 connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,  # noqa: ANN401 - the library's signature
+    ) -> Sequence[int] | None:
+        """Insert one event in a single round trip: lock, insert, seal and commit pipelined.
+
+        The library syncs its pipeline after the insert (to raise a conflict early) and then
+        sends the COMMIT: the table lock is then held across a round trip to this process, and
+        under load every other writer queues behind that round trip. Here BEGIN, the lock, the
+        notification, the sealed insert and the COMMIT go out together; a conflict (the unique
+        key on aggregate and version) aborts the pipeline, rolls back, and is raised as the
+        library's ``IntegrityError``. Several events (a transaction over two aggregates) keep
+        the library's path, which seals each after the insert.
+        """
+        if self.datastore.enable_db_functions or len(stored_events) != 1:
+            inserted: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return inserted
+        with self.datastore.get_connection() as connection:
+            cursor = connection.cursor()
+            try:
+                with connection.pipeline(), connection.transaction():
+                    self._insert_stored_events(cursor, stored_events, **kwargs)
+                return [row["notification_id"] for row in cursor.fetchall()]
+            finally:
+                cursor.close()
 
     def _insert_stored_events(
         self,
