@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool
 from pga.api import figures, meta, networks, trajectories
 from pga.api.auth import VerificationKeys, jwt_auth, verification_keys
 from pga.api.http import API_PREFIX, API_VERSION, add_standard_headers, check_request, guard_edges
+from pga.api.meta import api_document
 from pga.api.problems import handle_exception
 from pga.api.state import STATE_KEY, ApiState
 from pga.application import PgaApplication, open_application
@@ -56,12 +57,15 @@ def _swagger_assets() -> Path:
 
 
 class _SwaggerUi(SwaggerRenderPlugin):
-    """Swagger UI on the published document (relative paths, server /api/v1)."""
+    """Swagger UI on the published document (relative paths, server /api/v1).
 
-    @staticmethod
-    def get_openapi_json_route(request: Request[Any, Any, Any]) -> str:  # noqa: ARG004
-        """Return the published OpenAPI document's path."""
-        return f"{API_PREFIX}/openapi.json"
+    Litestar embeds its own document in the page, whose paths carry the /api/v1 prefix that the
+    server URL already holds ("try it out" would call /api/v1/api/v1/…).
+    """
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        """Render the page with the published document."""
+        return super().render(request, api_document(openapi_schema))
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -84,6 +88,8 @@ def openapi_config() -> OpenAPIConfig:
                 js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
                 css_url=f"{DOCS_ASSETS}/swagger-ui.css",
                 standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                # Litestar's default favicon comes from a CDN; everything here is served locally.
+                favicon=f'<link rel="icon" href="{DOCS_ASSETS}/favicon-32x32.png">',
             )
         ],
         use_handler_docstrings=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -55,10 +56,10 @@ def api_document(schema: dict[str, Any]) -> dict[str, Any]:
     header, no ``name`` on the bearer scheme, no security on the document itself, and closed
     command results.
     """
-    document = dict(schema)
+    document = copy.deepcopy(schema)  # Litestar may hand out its cached document
     document["paths"] = {
         path.removeprefix(API_PREFIX): item
-        for path, item in sorted(schema.get("paths", {}).items())
+        for path, item in sorted(document.get("paths", {}).items())
         if path.startswith(f"{API_PREFIX}/")
     }
     document["servers"] = [{"url": API_PREFIX, "description": "Deze server"}]
