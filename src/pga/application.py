@@ -64,6 +64,17 @@ class VersionConflict(ApplicationError):
         self.actual = actual
 
 
+class LinkedAggregateChanged(ApplicationError):
+    """Another aggregate the command also changes (a linked trajectory) changed meanwhile.
+
+    The caller's own version was current, so repeating the command is safe.
+    """
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(f"linked aggregate {aggregate_id} changed concurrently")
+        self.aggregate_id = aggregate_id
+
+
 @dataclass(frozen=True)
 class Recorded:
     """The outcome of a command: the aggregate's new version and the events' log position.
@@ -250,11 +261,11 @@ class PgaApplication(Application[UUID]):
             for event in aggregate.pending_events:
                 stamp(event, metadata)
         first = aggregates[0]
-        seen_version = first.version - len(first.pending_events)
+        seen = {each.id: each.version - len(each.pending_events) for each in aggregates}
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
-            raise VersionConflict(first.id, seen_version, self._current_version(first.id)) from None
+            raise self._conflict(first.id, seen) from None
         return Recorded(
             first.id,
             first.version,
@@ -262,6 +273,16 @@ class PgaApplication(Application[UUID]):
             entity_id,
             {other.id: other.version for other in aggregates[1:]},
         )
+
+    def _conflict(self, first_id: UUID, seen: Mapping[UUID, int]) -> ApplicationError:
+        """Say which aggregate another writer changed first (the caller's, or a linked one)."""
+        current = {each: self._current_version(each) for each in seen}
+        if current[first_id] != seen[first_id]:
+            return VersionConflict(first_id, seen[first_id], current[first_id])
+        linked = next((each for each in seen if current[each] != seen[each]), first_id)
+        if linked == first_id:  # the other writer's change is gone again: report it as stale
+            return VersionConflict(first_id, seen[first_id], current[first_id])
+        return LinkedAggregateChanged(linked)
 
     def _current_version(self, aggregate_id: UUID) -> int | None:
         last = next(iter(self.events.get(aggregate_id, desc=True, limit=1)), None)

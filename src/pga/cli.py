@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import ipaddress
 import logging
 import os
 import signal
@@ -324,6 +325,13 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     except KeyConfigurationError as error:
         print(f"pga serve: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if keys.development and not _loopback(arguments.host):
+        print(
+            "pga serve: no PGA_JWT_* keys are configured; the development secret only serves "
+            "on a loopback address (127.0.0.1, ::1, localhost)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     embedded = settings.database_url is None
     # Workers connect to the URL resolved here: the embedded server starts once, in this process.
     url = resolve_database_url(settings)
@@ -333,6 +341,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     base = f"http://{arguments.host}:{arguments.port}"
     print(f"pga serve: API on {base}/api/v1, docs on {base}/api/v1/docs (Ctrl-C stops)")
     sys.stdout.flush()
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
         uvicorn.run(
             "pga.api.server:app",
@@ -345,11 +354,28 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             server_header=False,
             proxy_headers=False,
         )
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down gracefully, then passed the signal on: stop, but cleanly
     finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
         if embedded:
             stop_embedded(settings.data_dir)
             print("pga serve: stopped the embedded PostgreSQL")
     return EXIT_OK
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt (uvicorn re-raises the signal after shutting down)."""
+    raise KeyboardInterrupt
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _print_development_tokens(keys: VerificationKeys, settings: Settings) -> None:

@@ -66,8 +66,9 @@ def served(
             process.wait()
 
 
-def test_serve_prints_tokens_serves_the_docs_and_stops_on_one_ctrl_c(
-    served: tuple[subprocess.Popen[str], str],
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_prints_tokens_serves_the_docs_and_stops_on_one_signal(
+    served: tuple[subprocess.Popen[str], str], stop: signal.Signals
 ) -> None:
     process, base = served
 
@@ -77,7 +78,7 @@ def test_serve_prints_tokens_serves_the_docs_and_stops_on_one_ctrl_c(
     assert "swagger-ui" in docs.text
     assert document.json()["servers"] == [{"url": "/api/v1", "description": "Deze server"}]
 
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     output, _ = process.communicate(timeout=30)
 
     assert process.returncode == 0

@@ -57,6 +57,7 @@ def test_a_public_key_configuration_refuses_to_issue_tokens(
     key = tmp_path / "idp.pem"
     key.write_text("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n")
     monkeypatch.setenv("PGA_JWT_PUBLIC_KEY", str(key))
+    monkeypatch.setenv("PGA_JWT_AUDIENCE", "pga-api")
 
     assert main(ARGUMENTS) == 1
 
@@ -78,3 +79,12 @@ def test_an_unknown_role_is_a_usage_error() -> None:
         main(["token", "--role", "hacker", "--org", "gemeente-almere", "--user", "u-1"])
 
     assert raised.value.code == 2
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "pga.example"])  # noqa: S104
+def test_the_development_secret_serves_only_on_loopback(
+    host: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--host", host]) == 2
+
+    assert "loopback" in capsys.readouterr().err

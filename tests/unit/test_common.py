@@ -349,3 +349,15 @@ def test_every_event_class_of_an_aggregate_is_listed(
 
     assert defined == set(module_events)
     assert len(module_events) == len(set(module_events))
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f"])
+def test_control_characters_are_refused_in_text_and_user_ids(character: str) -> None:
+    with pytest.raises(InvalidValue, match="control characters"):
+        text("family_name", f"Jansen{character}")
+    with pytest.raises(InvalidValue, match="user id"):
+        user_id("user", f"u-1{character}")
+
+
+def test_tabs_and_line_breaks_are_allowed_in_text() -> None:
+    assert text("notes", "line one\n\tline two\r\nend") == "line one\n\tline two\r\nend"

@@ -166,7 +166,10 @@ def _open_state(
     pool: ConnectionPool[Any] = ConnectionPool(
         url,
         min_size=1,
-        max_size=max(settings.db_pool_size, 2),
+        # Handlers run in at most min(32, CPUs + 4) threads per worker; a waiting
+        # "Prefer: return=representation" holds one connection while it LISTENs.
+        max_size=max(settings.db_pool_size, 8),
+        timeout=10.0,
         kwargs={"autocommit": True},
         open=True,
         name="pga-read-models",

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,8 +41,12 @@ if TYPE_CHECKING:
 REQUIRED_CLAIMS = ("sub", "org", "role", "exp")
 #: The file in the data directory that holds the development secret.
 DEVELOPMENT_SECRET_FILE = "development-jwt-secret"  # noqa: S105 - a file name
+_MIN_SECRET_LENGTH = 32
 _ORGANISATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MAX_CLAIM_LENGTH = 200
+#: Allowed difference between the identity provider's clock and ours for ``nbf`` and ``iat``
+#: (Litestar refuses an expired token whatever the leeway).
+CLOCK_SKEW_SECONDS = 30
 
 
 class KeyConfigurationError(Exception):
@@ -100,6 +105,11 @@ def verification_keys(
         kind = "a shared secret" if symmetric else "public keys"
         msg = f"PGA_JWT_ALGORITHMS does not fit {kind}"
         raise KeyConfigurationError(msg)
+    if not symmetric and settings.jwt_audience is None:
+        # An identity provider signs tokens for many services; only the audience says one is
+        # meant for this one.
+        msg = "with PGA_JWT_PUBLIC_KEY or PGA_JWT_JWKS_FILE, set PGA_JWT_AUDIENCE too"
+        raise KeyConfigurationError(msg)
     if settings.jwt_public_key is not None:
         return VerificationKeys(algorithms, public_key=settings.jwt_public_key.read_text())
     if settings.jwt_jwks_file is not None:
@@ -122,15 +132,23 @@ def _development_secret(data_dir: Path, *, create: bool) -> str:
             msg = "no PGA_JWT_* keys are configured and there is no development secret yet"
             raise KeyConfigurationError(msg)
         data_dir.mkdir(parents=True, exist_ok=True)
-        # Created readable by its owner only; a race between two starts keeps the first one.
+        # Written whole to a private temporary file, then linked into place: readable by its
+        # owner only, never seen half-written, and of two concurrent starts the first one wins.
+        temporary = data_dir / f".{DEVELOPMENT_SECRET_FILE}.{os.getpid()}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temporary, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        finally:
+            temporary.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < _MIN_SECRET_LENGTH:
+        msg = f"the development secret in {DEVELOPMENT_SECRET_FILE} is too short; delete the file"
+        raise KeyConfigurationError(msg)
+    return secret
 
 
 def issue_token(
@@ -202,14 +220,24 @@ def _token_class(keys: VerificationKeys) -> type[Token]:
                 key = cls.verification.key_for(encoded_token)
             except jwt.InvalidKeyError:
                 raise jwt.InvalidTokenError from None
-            return jwt.decode(
+            payload: dict[str, Any] = jwt.decode(
                 encoded_token,
                 key=key,
                 algorithms=list(cls.verification.algorithms),
                 issuer=issuer,
                 audience=audience,
                 options=options,
+                leeway=CLOCK_SKEW_SECONDS,
             )
+            if "extras" in payload:  # Litestar's own field for unknown claims: not a claim
+                raise jwt.InvalidTokenError
+            # ``iat`` is optional (RFC 7519) and may run ahead by the allowed skew; Litestar's
+            # token wants one, not in the future.
+            now = int(time.time())
+            issued = payload.get("iat")
+            if not isinstance(issued, int | float) or issued > now:
+                payload["iat"] = now
+            return payload
 
     return PgaToken
 

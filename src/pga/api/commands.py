@@ -27,7 +27,7 @@ from litestar import Request, Response, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import Body, FromPath
 
-from pga.api.http import API_PREFIX, check_request
+from pga.api.http import API_PREFIX, check_request, safe_name
 from pga.api.problems import (
     COMMAND_PROBLEMS,
     CREATE_PROBLEMS,
@@ -235,8 +235,8 @@ def strict_body(body_type: type[msgspec.Struct]) -> Callable[[Request[Any, Any, 
             decoder.decode(await request.body())
         except msgspec.ValidationError as error:
             raise _invalid_body(str(error)) from None
-        except msgspec.DecodeError:
-            msg = "De body is geen geldige JSON."
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            msg = "De body is geen geldige JSON (in UTF-8)."
             raise BadRequest(msg, rule="invalid-json") from None
 
     return hook
@@ -247,7 +247,8 @@ def _invalid_body(raw: str) -> BadRequest:
     message = without_values(raw)
     located = _FIELD_AT.search(message)
     named = _FIELD_NAMED.search(message)
-    field = (located.group(1) if located else "") or (named.group(1) if named else "") or "body"
+    found = (located.group(1) if located else "") or (named.group(1) if named else "")
+    field = safe_name(found) if found else "body"
     return BadRequest(
         f"Ongeldige waarde voor: {field}.",
         rule="invalid-input",
@@ -274,6 +275,9 @@ def _answer(
     )
     if wants_representation(request) and _caught_up(state, resource.read_model, recorded.position):
         body = resource.represent(state, recorded.aggregate_id)
+        # The representation is the current state: a later command may already be in it, and
+        # the ETag must describe what is sent.
+        headers["ETag"] = etag(body.version)
         headers["Preference-Applied"] = "return=representation"
     return Response(body, status_code=status, headers=headers)
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -136,13 +137,32 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
         msg = "Deze API antwoordt alleen met application/json of application/problem+json."
         raise NotAcceptable(detail=msg)
     allowed = _allowed_query(request)
-    unknown = sorted(set(request.query_params) - allowed)
+    unknown = sorted({safe_name(name) for name in set(request.query_params) - allowed})
     if unknown:
         raise BadRequest(
             f"Onbekende query-parameter(s): {', '.join(unknown)}.",
             rule="unknown-parameters",
             params=[InvalidParam(name=name, reason="onbekend", source="query") for name in unknown],
         )
+    for name, value in request.query_params.multi_items():
+        if _CONTROL.search(value):
+            raise BadRequest(
+                f"Ongeldige query-parameter: {safe_name(name)}.",
+                rule="invalid-query",
+                params=[InvalidParam(name=safe_name(name), reason="stuurtekens", source="query")],
+            )
+
+
+def safe_name(name: str) -> str:
+    """Return a client-sent parameter or field name fit to repeat: short, plain characters."""
+    cleaned = _UNSAFE.sub("?", name)
+    return cleaned if len(cleaned) <= _MAX_NAME else f"{cleaned[:_MAX_NAME]}…"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]]")
+#: Control characters other than tab, line feed and carriage return (PostgreSQL refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAX_NAME = 40
 
 
 def acceptable(accept: str) -> bool:

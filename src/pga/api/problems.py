@@ -16,6 +16,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import psycopg
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from litestar import Response
 from litestar.exceptions import (
     HTTPException,
@@ -23,8 +25,9 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
+from psycopg_pool import PoolTimeout
 
-from pga.application import AggregateNotFound, VersionConflict
+from pga.application import AggregateNotFound, LinkedAggregateChanged, VersionConflict
 from pga.domain.errors import (
     DateOrderViolation,
     DomainError,
@@ -181,6 +184,13 @@ def _stale(error: Any) -> Mapped:  # noqa: ANN401 - a VersionConflict
     return problem(412, detail, rule="version-conflict"), headers
 
 
+def _linked_changed(_error: Any) -> Mapped:  # noqa: ANN401
+    detail = (
+        "Een gekoppeld traject werd tegelijk gewijzigd; er is niets opgeslagen, probeer opnieuw."
+    )
+    return problem(409, detail, rule="linked-aggregate-changed"), {}
+
+
 def _not_found(_error: Any) -> Mapped:  # noqa: ANN401
     return problem(404, "De gevraagde resource bestaat niet.", rule="not-found"), {}
 
@@ -199,6 +209,11 @@ def _domain(error: Any) -> Mapped:  # noqa: ANN401 - a DomainError
 def _unavailable(_error: Any) -> Mapped:  # noqa: ANN401
     detail = "Een leesmodel is (nog) niet beschikbaar; zie pga projections status."
     return problem(503, detail, rule="read-model-unavailable"), {"Retry-After": "1"}
+
+
+def _busy(_error: Any) -> Mapped:  # noqa: ANN401
+    detail = "De database is (tijdelijk) niet bereikbaar of te druk; probeer het zo opnieuw."
+    return problem(503, detail, rule="database-unavailable"), {"Retry-After": "1"}
 
 
 def _lagging(_error: Any) -> Mapped:  # noqa: ANN401
@@ -267,11 +282,15 @@ _MAPPINGS: tuple[tuple[type[Exception], Callable[[Any], Mapped]], ...] = (
     (NotAuthorizedException, _unauthenticated),
     (HTTPException, _http),
     (VersionConflict, _stale),
+    (LinkedAggregateChanged, _linked_changed),
     (AggregateNotFound, _not_found),
     (UnknownEntity, _unknown_entity),
     (DomainError, _domain),
     (ReadModelUnavailable, _unavailable),
     (ReadModelTimeout, _lagging),
+    (PoolTimeout, _busy),
+    (psycopg.OperationalError, _busy),
+    (StoreOperationalError, _busy),
 )
 
 
@@ -311,6 +330,7 @@ _COMMON = {
     403: _spec("Geen toegang voor deze rol of organisatie"),
     406: _spec("Accept kan niet worden gehonoreerd"),
     500: _spec("Interne fout"),
+    503: _spec("Database of leesmodel (tijdelijk) niet beschikbaar; zie Retry-After"),
 }
 #: Problem responses of every read operation.
 READ_PROBLEMS: dict[int, ResponseSpec] = {**_COMMON, 404: _spec("Niet gevonden")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from contextlib import contextmanager
@@ -90,7 +91,10 @@ def actor(request: Request[Any, Any, Any]) -> Actor:
 def command_context(request: Request[Any, Any, Any]) -> CommandContext:
     """Who acts and which request this is (``X-Request-ID`` when it is a UUID, else a new one)."""
     given = request.headers.get("x-request-id", "")
-    correlation = uuid.UUID(given) if _REQUEST_ID.fullmatch(given) else uuid.uuid4()
+    correlation = uuid.uuid4()
+    if _REQUEST_ID.fullmatch(given):
+        with contextlib.suppress(ValueError):  # hex and hyphens, yet not a UUID
+            correlation = uuid.UUID(given)
     return CommandContext(actor=actor(request), correlation_id=correlation)
 
 

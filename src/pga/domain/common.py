@@ -22,6 +22,9 @@ from pga.domain.errors import (
 MAX_TEXT = 4000
 MAX_SHORT_TEXT = 200
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Control characters other than tab, line feed and carriage return: PostgreSQL cannot store NUL
+#: in text, and none of them belongs in a name, a reference or a note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: A recorded date may be at most this far after the recording day (time zones around midnight).
 _FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -84,6 +87,8 @@ def text(field: str, value: str, *, max_length: int = MAX_TEXT) -> str:
         raise InvalidValue(field, "must not be empty")
     if len(stripped) > max_length:
         raise InvalidValue(field, f"must be at most {max_length} characters")
+    if _CONTROL.search(stripped):
+        raise InvalidValue(field, "must not contain control characters")
     return stripped
 
 
@@ -110,7 +115,12 @@ def slug(field: str, value: str) -> str:
 
 def user_id(field: str, value: str) -> str:
     """Return a user id (the JWT ``sub``): short, no whitespace."""
-    if not value or len(value) > MAX_SHORT_TEXT or any(ch.isspace() for ch in value):
+    if (
+        not value
+        or len(value) > MAX_SHORT_TEXT
+        or any(ch.isspace() for ch in value)
+        or _CONTROL.search(value)
+    ):
         raise InvalidValue(field, "must be a non-empty user id without spaces")
     return value
 

@@ -66,6 +66,8 @@ def client(settings: Settings) -> Iterator[TestClient[Any]]:
 
 # --- building tokens ---
 
+AUDIENCE = "pga-api"
+
 
 def claims(**changes: Any) -> dict[str, Any]:  # noqa: ANN401
     """Return a regisseur's valid claims; ``changes`` replace claims (``None`` drops one)."""
@@ -76,6 +78,8 @@ def claims(**changes: Any) -> dict[str, Any]:  # noqa: ANN401
         "role": PartnerRole.REGISSEUR.value,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=10)).timestamp()),
+        # Checked where public keys are configured (they need an audience); ignored otherwise.
+        "aud": AUDIENCE,
     }
     base.update(changes)
     return {name: value for name, value in base.items() if value is not None}
@@ -168,12 +172,16 @@ def _client(settings: Settings) -> Iterator[TestClient[Any]]:
 
 @pytest.fixture(scope="module")
 def public_key_client(settings: Settings, public_key_file: Path) -> Iterator[TestClient[Any]]:
-    yield from _client(replace(settings, jwt_secret=None, jwt_public_key=public_key_file))
+    yield from _client(
+        replace(settings, jwt_secret=None, jwt_public_key=public_key_file, jwt_audience=AUDIENCE)
+    )
 
 
 @pytest.fixture(scope="module")
 def jwks_client(settings: Settings, jwks_file: Path) -> Iterator[TestClient[Any]]:
-    yield from _client(replace(settings, jwt_secret=None, jwt_jwks_file=jwks_file))
+    yield from _client(
+        replace(settings, jwt_secret=None, jwt_jwks_file=jwks_file, jwt_audience=AUDIENCE)
+    )
 
 
 # --- what a refusal and an acceptance look like ---
@@ -434,6 +442,7 @@ def test_tokens_cannot_be_issued_without_a_shared_secret(
         data_dir=tmp_path,
         jwt_public_key=public_key_file if kind == "public_key" else None,
         jwt_jwks_file=jwks_file if kind == "jwks" else None,
+        jwt_audience=AUDIENCE,
     )
     keys = verification_keys(configured)
     assert not keys.can_sign
@@ -443,10 +452,33 @@ def test_tokens_cannot_be_issued_without_a_shared_secret(
 
 def test_hs_algorithms_do_not_fit_a_public_key(tmp_path: Path, public_key_file: Path) -> None:
     configured = Settings(
-        data_dir=tmp_path, jwt_public_key=public_key_file, jwt_algorithms=("HS256",)
+        data_dir=tmp_path,
+        jwt_public_key=public_key_file,
+        jwt_algorithms=("HS256",),
+        jwt_audience=AUDIENCE,
     )
     with pytest.raises(KeyConfigurationError, match="does not fit"):
         verification_keys(configured)
+
+
+@pytest.mark.parametrize("kind", ["public_key", "jwks"])
+def test_public_keys_need_an_audience(
+    tmp_path: Path, public_key_file: Path, jwks_file: Path, kind: str
+) -> None:
+    configured = Settings(
+        data_dir=tmp_path,
+        jwt_public_key=public_key_file if kind == "public_key" else None,
+        jwt_jwks_file=jwks_file if kind == "jwks" else None,
+    )
+    with pytest.raises(KeyConfigurationError, match="PGA_JWT_AUDIENCE"):
+        verification_keys(configured)
+
+
+def test_a_token_for_another_audience_is_refused_with_public_keys(
+    public_key_client: TestClient[Any], rsa_key: rsa.RSAPrivateKey
+) -> None:
+    token = signed(claims(aud="another-service"), rsa_key, "RS256")
+    refused_everywhere(public_key_client, {"Authorization": f"Bearer {token}"})
 
 
 # --- 403: authenticated, but not this role or not this municipality ---
@@ -512,3 +544,18 @@ def test_public_paths_need_no_token(
     response = client.get(path, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media_type)
+
+
+# --- claims Litestar would trip over, and clocks that differ a little ---
+
+
+def test_a_claim_named_extras_is_refused_not_a_server_error(client: TestClient[Any]) -> None:
+    for extras in ("text", ["a", "list"]):
+        token = signed(claims(extras=extras), SECRET)
+        refused_everywhere(client, {"Authorization": f"Bearer {token}"})
+
+
+def test_iat_is_optional_and_may_run_a_little_ahead(client: TestClient[Any]) -> None:
+    ahead = int((datetime.now(UTC) + timedelta(seconds=10)).timestamp())
+    for token in (signed(claims(iat=None), SECRET), signed(claims(iat=ahead), SECRET)):
+        assert_accepted(client, {"Authorization": f"Bearer {token}"})

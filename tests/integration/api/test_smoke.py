@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.integration.api.conftest import command, is_problem, refer
+from tests.integration.api.conftest import REFERRAL, command, is_problem, refer
+from tests.integration.api.server import wait_until_ready
 
 if TYPE_CHECKING:
     from litestar.testing import TestClient
@@ -49,3 +50,38 @@ def test_bodies_are_decoded_strictly_and_the_refused_field_is_named(
         client.get(f"/api/v1/trajectories/{trajectory_id}", headers=regisseur).headers["etag"]
         == etag
     )
+
+
+def test_control_characters_are_refused_before_they_reach_the_store(
+    client: TestClient[Any], regisseur: dict[str, str]
+) -> None:
+    wait_until_ready(client)
+    nul_in_name = client.post(
+        "/api/v1/trajectories", json=REFERRAL | {"familyName": "Jansen\u0000"}, headers=regisseur
+    )
+    nul_in_query = client.get("/api/v1/trajectories?regisseur=a%00b", headers=regisseur)
+
+    assert is_problem(nul_in_name, 400)
+    assert nul_in_name.json()["rule"] == "invalid-value"
+    assert "Jansen" not in nul_in_name.text
+    assert is_problem(nul_in_query, 400)
+    assert client.get("/api/v1/trajectories", headers=regisseur).json()["total"] == 0
+
+
+def test_a_body_that_is_not_utf_8_is_400_and_an_odd_request_id_is_ignored(
+    client: TestClient[Any], regisseur: dict[str, str]
+) -> None:
+    latin1 = client.post(
+        "/api/v1/trajectories",
+        content='{"givenName": "Jos\xe9"}'.encode("latin-1"),
+        headers=regisseur | {"Content-Type": "application/json"},
+    )
+    odd_id = client.post(
+        "/api/v1/trajectories",
+        json=REFERRAL,
+        headers=regisseur | {"X-Request-ID": "-" * 32},
+    )
+
+    assert is_problem(latin1, 400)
+    assert latin1.json()["rule"] == "invalid-json"
+    assert odd_id.status_code == 201
