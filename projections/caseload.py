@@ -577,25 +577,27 @@ def list_caseload(
         column=sql.Identifier(SortKey(query.sort).value), direction=_ORDERS[query.order]
     )
     params |= limit_offset(query.page, query.page_size)
-    rows = _select(
-        connection,
-        app_schema,
-        where,
-        sql.SQL("{order} LIMIT %(limit)s OFFSET %(offset)s").format(order=order),
-        params,
+    # One statement, so one snapshot: the page and the total agree even while the runner writes
+    # (the total comes with every row, and alone with a row of NULLs when the page is empty).
+    # Counting apart also spares computing the signals of rows that are not on the page.
+    statement = sql.SQL(
+        "SELECT {columns}, {signals}, t.total"
+        " FROM (SELECT count(*) AS total FROM {table} AS c WHERE {where}) AS t"
+        " LEFT JOIN LATERAL (SELECT * FROM {table} AS c WHERE {where}"
+        " ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS c ON TRUE"
+        " ORDER BY {order}"
+    ).format(
+        columns=_COLUMNS,
+        signals=_SIGNAL_COLUMNS,
+        table=_table(app_schema),
+        where=where,
+        order=order,
     )
-    if rows:
-        total = int(rows[0][-1])
-    else:
-        counted = connection.execute(
-            sql.SQL("SELECT count(*) FROM {table} AS c WHERE {where}").format(
-                table=_table(app_schema), where=where
-            ),
-            params,
-        ).fetchone()
-        total = int(counted[0]) if counted else 0
+    rows = connection.execute(statement, params).fetchall()
+    total = int(rows[0][-1]) if rows else 0
+    items = [_item(row, today) for row in rows if row[0] is not None]
     return CaseloadPage(
-        items=[_item(row, today) for row in rows],
+        items=items,
         total=total,
         page=query.page,
         page_size=query.page_size,
@@ -634,6 +636,10 @@ def _params(today: date, thresholds: CaseloadThresholds) -> dict[str, Any]:
     }
 
 
+_COLUMNS = sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(n)) for n in _SELECTED)
+_SIGNAL_COLUMNS = sql.SQL(", ").join(_SIGNALS[signal] for signal in Signal)
+
+
 def _select(
     connection: psycopg.Connection[Any],
     app_schema: str,
@@ -642,11 +648,10 @@ def _select(
     params: dict[str, Any],
 ) -> list[tuple[Any, ...]]:
     query = sql.SQL(
-        "SELECT {columns}, {signals}, count(*) OVER () FROM {table} AS c WHERE {where}"
-        " ORDER BY {order}"
+        "SELECT {columns}, {signals} FROM {table} AS c WHERE {where} ORDER BY {order}"
     ).format(
-        columns=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(n)) for n in _SELECTED),
-        signals=sql.SQL(", ").join(_SIGNALS[signal] for signal in Signal),
+        columns=_COLUMNS,
+        signals=_SIGNAL_COLUMNS,
         table=_table(app_schema),
         where=where,
         order=order,

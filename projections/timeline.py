@@ -841,28 +841,26 @@ def timeline(
         msg = f"order must be 'asc' or 'desc', not {order!r}"
         raise ValueError(msg)
     table = sql.Identifier(schema_name(app_schema, Timeline.name), ENTRIES.name)
+    # One statement, so one snapshot: the page and the total agree while the runner writes (an
+    # empty page comes back as one row of NULLs that carries the total).
     rows = connection.execute(
         sql.SQL(
-            "SELECT {columns}, count(*) OVER () FROM {table} WHERE aggregate_id = %(id)s"
-            " ORDER BY version {direction} LIMIT %(limit)s OFFSET %(offset)s"
+            "SELECT {columns}, t.total"
+            " FROM (SELECT count(*) AS total FROM {table} WHERE aggregate_id = %(id)s) AS t"
+            " LEFT JOIN LATERAL (SELECT * FROM {table} WHERE aggregate_id = %(id)s"
+            " ORDER BY version {direction} LIMIT %(limit)s OFFSET %(offset)s) AS e ON TRUE"
+            " ORDER BY e.version {direction}"
         ).format(
-            columns=sql.SQL(", ").join(map(sql.Identifier, _SELECTED)),
+            columns=sql.SQL(", ").join(sql.Identifier("e", name) for name in _SELECTED),
             table=table,
             direction=direction,
         ),
         {"id": aggregate_id, **paging},
     ).fetchall()
-    if rows:
-        total = int(rows[0][-1])
-    else:
-        counted = connection.execute(
-            sql.SQL("SELECT count(*) FROM {} WHERE aggregate_id = %s").format(table),
-            (aggregate_id,),
-        ).fetchone()
-        total = int(counted[0]) if counted else 0
+    total = int(rows[0][-1]) if rows else 0
     return TimelinePage(
         aggregate_id=aggregate_id,
-        items=[_entry(row) for row in rows],
+        items=[_entry(row) for row in rows if row[0] is not None],
         total=total,
         page=page,
         page_size=page_size,
