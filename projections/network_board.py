@@ -510,23 +510,21 @@ def list_networks(
     elif not include_closed:
         conditions.append(sql.SQL("n.step <> %(closed)s"))
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
-    total_row = connection.execute(
-        sql.SQL("SELECT count(*) FROM {networks} AS n WHERE {where}").format(
-            networks=_table(app_schema, NETWORKS), where=where
-        ),
-        params,
-    ).fetchone()
-    total = int(total_row[0]) if total_row else 0
     params |= paging
-    rows = _select(
-        connection,
-        app_schema,
-        where,
-        sql.SQL("n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"),
-        params,
-    )
+    # One statement, so one snapshot: the page and the total agree while the runner writes (an
+    # empty page comes back as one row of NULLs that carries the total).
+    tables = {"networks": _table(app_schema, NETWORKS), "actions": _table(app_schema, ACTIONS)}
+    page_rows = sql.SQL(
+        _SELECT + "ORDER BY n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"
+    ).format(**tables, where=where)
+    statement = sql.SQL(
+        "SELECT p.*, t.total FROM (SELECT count(*) AS total FROM {networks} AS n WHERE {where})"
+        " AS t LEFT JOIN LATERAL ({page_rows}) AS p ON TRUE ORDER BY p.working_name, p.network_id"
+    ).format(networks=tables["networks"], where=where, page_rows=page_rows)
+    rows = connection.execute(statement, params).fetchall()
+    total = int(rows[0][-1]) if rows else 0
     return NetworkPage(
-        items=[_network_row(row, today, deadlines) for row in rows],
+        items=[_network_row(row[:-1], today, deadlines) for row in rows if row[0] is not None],
         total=total,
         page=page,
         page_size=page_size,
