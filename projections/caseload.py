@@ -78,7 +78,13 @@ from pga.domain.trajectory import (
     TrajectoryStatus,
 )
 from projections.base import Batch, Envelope, ReadModel, Rows, Table
-from projections.paging import DEFAULT_PAGE_SIZE, check_page, limit_offset
+from projections.paging import (
+    DEFAULT_PAGE_SIZE,
+    check_page,
+    limit_offset,
+    page_with_total,
+    split_total,
+)
 from projections.runner import schema_name
 from projections.timeline import occurred_on
 
@@ -573,31 +579,26 @@ def list_caseload(
     if query.signal is not None:
         conditions.append(_SIGNALS[Signal(query.signal)])
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
-    order = sql.SQL("c.{column} {direction} NULLS LAST, c.trajectory_id").format(
-        column=sql.Identifier(SortKey(query.sort).value), direction=_ORDERS[query.order]
-    )
+    column = sql.Identifier(SortKey(query.sort).value)
+    direction = _ORDERS[query.order]
+
+    def order(alias: str) -> sql.Composable:
+        return sql.SQL("{alias}.{column} {direction} NULLS LAST, {alias}.trajectory_id").format(
+            alias=sql.Identifier(alias), column=column, direction=direction
+        )
+
     params |= limit_offset(query.page, query.page_size)
-    # One statement, so one snapshot: the page and the total agree even while the runner writes
-    # (the total comes with every row, and alone with a row of NULLs when the page is empty).
-    # Counting apart also spares computing the signals of rows that are not on the page.
-    statement = sql.SQL(
-        "SELECT {columns}, {signals}, t.total"
-        " FROM (SELECT count(*) AS total FROM {table} AS c WHERE {where}) AS t"
-        " LEFT JOIN LATERAL (SELECT * FROM {table} AS c WHERE {where}"
-        " ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS c ON TRUE"
-        " ORDER BY {order}"
-    ).format(
-        columns=_COLUMNS,
-        signals=_SIGNAL_COLUMNS,
-        table=_table(app_schema),
-        where=where,
-        order=order,
+    table = _table(app_schema)
+    statement = page_with_total(
+        sql.SQL("SELECT count(*) FROM {table} AS c WHERE {where}").format(table=table, where=where),
+        _statement(
+            table, where, sql.SQL("{} LIMIT %(limit)s OFFSET %(offset)s").format(order("c"))
+        ),
+        order("p"),
     )
-    rows = connection.execute(statement, params).fetchall()
-    total = int(rows[0][-1]) if rows else 0
-    items = [_item(row, today) for row in rows if row[0] is not None]
+    rows, total = split_total(connection.execute(statement, params).fetchall())
     return CaseloadPage(
-        items=items,
+        items=[_item(row, today) for row in rows],
         total=total,
         page=query.page,
         page_size=query.page_size,
@@ -637,7 +638,10 @@ def _params(today: date, thresholds: CaseloadThresholds) -> dict[str, Any]:
 
 
 _COLUMNS = sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(n)) for n in _SELECTED)
-_SIGNAL_COLUMNS = sql.SQL(", ").join(_SIGNALS[signal] for signal in Signal)
+_SIGNAL_COLUMNS = sql.SQL(", ").join(
+    sql.SQL("{} AS {}").format(_SIGNALS[signal], sql.Identifier(f"signal_{signal.value}"))
+    for signal in Signal
+)
 
 
 def _select(
@@ -647,16 +651,13 @@ def _select(
     order: sql.Composable,
     params: dict[str, Any],
 ) -> list[tuple[Any, ...]]:
-    query = sql.SQL(
+    return connection.execute(_statement(_table(app_schema), where, order), params).fetchall()
+
+
+def _statement(table: sql.Identifier, where: sql.Composable, order: sql.Composable) -> sql.Composed:
+    return sql.SQL(
         "SELECT {columns}, {signals} FROM {table} AS c WHERE {where} ORDER BY {order}"
-    ).format(
-        columns=_COLUMNS,
-        signals=_SIGNAL_COLUMNS,
-        table=_table(app_schema),
-        where=where,
-        order=order,
-    )
-    return connection.execute(query, params).fetchall()
+    ).format(columns=_COLUMNS, signals=_SIGNAL_COLUMNS, table=table, where=where, order=order)
 
 
 def _item(row: tuple[Any, ...], today: date) -> CaseloadItem:

@@ -49,7 +49,7 @@ from projections.base import (
     Table,
     aggregate_ids,
 )
-from projections.paging import DEFAULT_PAGE_SIZE, limit_offset
+from projections.paging import DEFAULT_PAGE_SIZE, limit_offset, page_with_total, split_total
 from projections.runner import schema_name
 
 if TYPE_CHECKING:
@@ -511,20 +511,17 @@ def list_networks(
         conditions.append(sql.SQL("n.step <> %(closed)s"))
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
     params |= paging
-    # One statement, so one snapshot: the page and the total agree while the runner writes (an
-    # empty page comes back as one row of NULLs that carries the total).
-    tables = {"networks": _table(app_schema, NETWORKS), "actions": _table(app_schema, ACTIONS)}
-    page_rows = sql.SQL(
-        _SELECT + "ORDER BY n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"
-    ).format(**tables, where=where)
-    statement = sql.SQL(
-        "SELECT p.*, t.total FROM (SELECT count(*) AS total FROM {networks} AS n WHERE {where})"
-        " AS t LEFT JOIN LATERAL ({page_rows}) AS p ON TRUE ORDER BY p.working_name, p.network_id"
-    ).format(networks=tables["networks"], where=where, page_rows=page_rows)
-    rows = connection.execute(statement, params).fetchall()
-    total = int(rows[0][-1]) if rows else 0
+    networks = _table(app_schema, NETWORKS)
+    statement = page_with_total(
+        sql.SQL("SELECT count(*) FROM {} AS n WHERE {}").format(networks, where),
+        sql.SQL(
+            _SELECT + "ORDER BY n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"
+        ).format(networks=networks, actions=_table(app_schema, ACTIONS), where=where),
+        sql.SQL("p.working_name, p.network_id"),
+    )
+    rows, total = split_total(connection.execute(statement, params).fetchall())
     return NetworkPage(
-        items=[_network_row(row[:-1], today, deadlines) for row in rows if row[0] is not None],
+        items=[_network_row(row, today, deadlines) for row in rows],
         total=total,
         page=page,
         page_size=page_size,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg import sql
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 #: Pages beyond this are refused: their offset would overflow PostgreSQL's OFFSET long before
@@ -29,3 +31,28 @@ def limit_offset(page: int, page_size: int) -> dict[str, Any]:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def page_with_total(
+    count: sql.Composable, rows: sql.Composable, order: sql.Composable
+) -> sql.Composed:
+    """Return one statement for a page and the number of matching rows (one snapshot).
+
+    ``count`` is the ``SELECT count(*) …`` of the matching rows, ``rows`` the page's
+    ``SELECT … ORDER BY … LIMIT … OFFSET …``, and ``order`` the same order over the alias ``p``.
+    Counting apart from the page spares computing a page's expressions for every matching row;
+    ``split_total`` takes the answer apart.
+    """
+    return sql.SQL(
+        "SELECT p.*, t.total FROM ({count}) AS t (total)"
+        " LEFT JOIN LATERAL ({rows}) AS p ON TRUE ORDER BY {order}"
+    ).format(count=count, rows=rows, order=order)
+
+
+def split_total(rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int]:
+    """Return a ``page_with_total`` answer's page rows (without the total) and the total.
+
+    Every row ends with the total; an empty page is one row of NULLs that carries it.
+    """
+    total = int(rows[0][-1]) if rows else 0
+    return [row[:-1] for row in rows if row[0] is not None], total

@@ -29,6 +29,7 @@ A lost connection or a lock timeout is not a poison event: the runner backs off 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -240,6 +241,12 @@ class Runner:
 
     def close(self) -> None:
         """Close the runner's connections (releasing its advisory locks)."""
+        lock_connection = self._lock_connection
+        if lock_connection is not None and not lock_connection.closed:
+            # Released here, before closing: the server frees a closed session's locks only
+            # when its backend has exited, so another session could still see them held.
+            with contextlib.suppress(psycopg.Error):
+                lock_connection.execute("SELECT pg_advisory_unlock_all()")
         for connection in (self._connection, self._lock_connection, self._listen_connection):
             if connection is not None and not connection.closed:
                 connection.close()

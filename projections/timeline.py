@@ -117,7 +117,7 @@ from pga.domain.trajectory import (
     SubjectErased,
 )
 from projections.base import Batch, Envelope, ReadModel, Rows, Table, aggregate_ids
-from projections.paging import DEFAULT_PAGE_SIZE, limit_offset
+from projections.paging import DEFAULT_PAGE_SIZE, limit_offset, page_with_total, split_total
 from projections.runner import schema_name
 
 if TYPE_CHECKING:
@@ -841,26 +841,24 @@ def timeline(
         msg = f"order must be 'asc' or 'desc', not {order!r}"
         raise ValueError(msg)
     table = sql.Identifier(schema_name(app_schema, Timeline.name), ENTRIES.name)
-    # One statement, so one snapshot: the page and the total agree while the runner writes (an
-    # empty page comes back as one row of NULLs that carries the total).
-    rows = connection.execute(
+    statement = page_with_total(
+        sql.SQL("SELECT count(*) FROM {} WHERE aggregate_id = %(id)s").format(table),
         sql.SQL(
-            "SELECT {columns}, t.total"
-            " FROM (SELECT count(*) AS total FROM {table} WHERE aggregate_id = %(id)s) AS t"
-            " LEFT JOIN LATERAL (SELECT * FROM {table} WHERE aggregate_id = %(id)s"
-            " ORDER BY version {direction} LIMIT %(limit)s OFFSET %(offset)s) AS e ON TRUE"
-            " ORDER BY e.version {direction}"
+            "SELECT {columns} FROM {table} WHERE aggregate_id = %(id)s"
+            " ORDER BY version {direction} LIMIT %(limit)s OFFSET %(offset)s"
         ).format(
-            columns=sql.SQL(", ").join(sql.Identifier("e", name) for name in _SELECTED),
+            columns=sql.SQL(", ").join(map(sql.Identifier, _SELECTED)),
             table=table,
             direction=direction,
         ),
-        {"id": aggregate_id, **paging},
-    ).fetchall()
-    total = int(rows[0][-1]) if rows else 0
+        sql.SQL("p.version {}").format(direction),
+    )
+    rows, total = split_total(
+        connection.execute(statement, {"id": aggregate_id, **paging}).fetchall()
+    )
     return TimelinePage(
         aggregate_id=aggregate_id,
-        items=[_entry(row) for row in rows if row[0] is not None],
+        items=[_entry(row) for row in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -882,7 +880,6 @@ def _entry(row: tuple[Any, ...]) -> TimelineEntry:
         details,
         corrects_version,
         corrected_by,
-        _total,
     ) = row
     recorded_by = (
         None if user is None else RecordedBy(user=user, organisation=organisation, role=role)

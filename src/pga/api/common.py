@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar.params import QueryParameter
 
-from pga.api.problems import BadRequest, InvalidParam, without_values
+from pga.api.problems import BadRequest, InvalidParam, camel_case, without_values
+from pga.domain.catalogue import PartnerRole
+from pga.domain.common import MAX_SHORT_TEXT, MAX_TEXT, Involvement
 from projections.paging import MAX_PAGE, MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -27,10 +30,47 @@ class Camel(msgspec.Struct, kw_only=True, rename="camel"):
     """Base of the API's own JSON shapes: camelCase keys (ADR /core/naming)."""
 
 
-def camel_case(name: str) -> str:
-    """Return ``page_size`` as the query key ``pageSize``."""
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
+#: Free text (notes, reasons, findings); the domain's limit.
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]
+#: A catalogue code (an offence category, a legal basis, an intervention kind…).
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+#: An organisation id; the domain checks the slug form.
+Organisation = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_SHORT_TEXT,
+        description="Een organisatie-id in kleine letters, zoals 'gemeente-almere'.",
+    ),
+]
+
+
+class PartnerIn(Camel, forbid_unknown_fields=True):
+    """A partner organisation taking part: in which role, on which basis, since when."""
+
+    organisation: Organisation
+    role: PartnerRole
+    legal_basis: Code
+    since: date
+
+
+class PartnerView(Camel):
+    """A partner organisation taking part in a trajectory or a network's approach."""
+
+    organisation: str
+    role: PartnerRole
+    legal_basis: str
+    since: date
+
+    @classmethod
+    def of(cls, involvement: Involvement) -> PartnerView:
+        """Show the domain's involvement."""
+        return cls(
+            organisation=involvement.organisation,
+            role=involvement.role,
+            legal_basis=involvement.legal_basis,
+            since=involvement.since,
+        )
 
 
 def query_error(error: ValueError) -> BadRequest:

@@ -25,6 +25,7 @@ from pga.api.problems import (
     UnsupportedMediaType,
     problem,
 )
+from pga.domain.common import has_control_characters
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -145,7 +146,7 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             params=[InvalidParam(name=name, reason="onbekend", source="query") for name in unknown],
         )
     for name, value in request.query_params.multi_items():
-        if _CONTROL.search(value):
+        if has_control_characters(value):
             raise BadRequest(
                 f"Ongeldige query-parameter: {safe_name(name)}.",
                 rule="invalid-query",
@@ -160,8 +161,6 @@ def safe_name(name: str) -> str:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]]")
-#: Control characters other than tab, line feed and carriage return (PostgreSQL refuses NUL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_NAME = 40
 
 

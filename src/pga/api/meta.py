@@ -11,7 +11,7 @@ from litestar.datastructures import ResponseHeader
 
 from pga.api.commands import CommandResult
 from pga.api.http import API_PREFIX
-from pga.api.problems import HEALTH_PROBLEMS, READ_PROBLEMS, problem
+from pga.api.problems import READ_PROBLEMS, problem
 from pga.api.state import api_state
 from projections import read_models
 from projections.control import status
@@ -130,7 +130,6 @@ def live() -> Health:
     include_in_schema=False,
     exclude_from_auth=True,
     sync_to_thread=True,
-    responses=HEALTH_PROBLEMS,
 )
 def ready(request: Request[Any, Any, Any]) -> Response[Any]:
     """Answer 200 when the database answers and the read models lag less than allowed."""

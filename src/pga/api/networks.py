@@ -27,11 +27,20 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
-from pga.api.common import Camel, Page, PageSize, call_command, query_error
+from pga.api.common import (
+    Camel,
+    Organisation,
+    Page,
+    PageSize,
+    PartnerIn,
+    PartnerView,
+    Text,
+    call_command,
+    query_error,
+)
 from pga.api.problems import READ_PROBLEMS
 from pga.api.state import NETWORK_ROLES, ApiState, api_state, requires
 from pga.application import AggregateNotFound
-from pga.domain.catalogue import PartnerRole
 from pga.domain.errors import UnknownEntity
 from pga.domain.network import (
     ActionLevel,
@@ -99,15 +108,6 @@ class NetworkStepOutputs(Camel):
     """Step 7: the evaluation."""
 
 
-class NetworkPartner(Camel):
-    """A convenant partner taking part in the network's approach."""
-
-    organisation: str
-    role: PartnerRole
-    legal_basis: str
-    since: date
-
-
 class NetworkMember(Camel):
     """A youth on the name list (from step 2B), with the trajectory where there is one."""
 
@@ -162,7 +162,7 @@ class NetworkDetail(Camel):
     missing_output: str | None
     """What the current step still has to produce before the network can advance."""
     outputs: NetworkStepOutputs
-    partners: list[NetworkPartner]
+    partners: list[PartnerView]
     members: list[NetworkMember]
     actions: list[NetworkAction]
     signals: int
@@ -217,15 +217,7 @@ def _detail(state: ApiState, network: YouthNetwork) -> NetworkDetail:
             monitoring_moments=out.monitoring_moments,
             evaluated_on=out.evaluated_on,
         ),
-        partners=[
-            NetworkPartner(
-                organisation=partner.organisation,
-                role=partner.role,
-                legal_basis=partner.legal_basis,
-                since=partner.since,
-            )
-            for partner in network.partners.values()
-        ],
+        partners=[PartnerView.of(partner) for partner in network.partners.values()],
         members=[
             NetworkMember(
                 member_id=member.member_id,
@@ -410,22 +402,11 @@ def get_network_graph(request: Request[Any, Any, Any], network_id: FromPath[UUID
 
 # --- commands ---
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 """A working name, an area, a given or family name (the domain allows 100 characters)."""
-Organisation = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=200,
-        description="Een organisatie-id in kleine letters, zoals 'gemeente-almere'.",
-    ),
-]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 #: The domain's ``HISTORICAL_LABELS`` (a unit test keeps the two equal).
 HistoricalLabel = Literal["hinderlijk", "overlastgevend", "crimineel"]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
 class NetworkBody(Camel, forbid_unknown_fields=True):
@@ -449,15 +430,6 @@ class ProcesregisseurIn(NetworkBody):
 
     procesregisseur: UserId
     organisation: Organisation
-
-
-class PartnerJoinIn(NetworkBody):
-    """A convenant partner joining the approach, in a role, on a legal basis (catalogue code)."""
-
-    organisation: Organisation
-    role: PartnerRole
-    legal_basis: Code
-    since: date
 
 
 class PartnerRemovalIn(NetworkBody):
@@ -500,7 +472,7 @@ class MemberRemovalIn(NetworkBody):
     """Taking a youth off the name list, with the reason."""
 
     removed_on: date
-    why: Reason
+    why: Text
 
 
 class PoliceAdviceIn(NetworkBody):
@@ -596,14 +568,14 @@ class StepBackIn(NetworkBody):
 
     to_step: NetworkStep
     on: date
-    why: Reason
+    why: Text
 
 
 class NetworkClosureIn(NetworkBody):
     """Closing the file (from step 1, 2A licht, not prioritised, or after the evaluation)."""
 
     on: date
-    why: Reason
+    why: Text
 
 
 def _place_member(
@@ -669,7 +641,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
     _route(
         "joinNetworkPartner",
         "/partners",
-        PartnerJoinIn,
+        PartnerIn,
         "join_network_partner",
         "Laat een convenantpartner aansluiten bij de aanpak",
     ),

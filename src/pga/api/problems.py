@@ -121,6 +121,12 @@ class BadRequest(HTTPException):
         self.params = params
 
 
+def camel_case(name: str) -> str:
+    """Return ``page_size`` as the query key ``pageSize``."""
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
 def without_values(message: str) -> str:
     """Drop quoted values from a message (a client's input is never echoed back)."""
     return _QUOTED.sub("…", message)
@@ -246,8 +252,7 @@ def _validation(error: ValidationException) -> tuple[str, list[InvalidParam]]:
         if name == "data" and location:
             name = location.lstrip(".") or "data"
         elif source == "query":
-            first, *rest = name.split("_")
-            name = first + "".join(part.title() for part in rest)  # the query key
+            name = camel_case(name)  # the query key
         params.append(InvalidParam(name=name, reason=reason, source=source))
     if params:
         names = ", ".join(sorted({param.name for param in params}))
@@ -349,5 +354,3 @@ COMMAND_PROBLEMS: dict[int, ResponseSpec] = {
     412: _spec("If-Match noemt niet de huidige versie"),
     428: _spec("If-Match ontbreekt"),
 }
-#: Problem responses of the health endpoints.
-HEALTH_PROBLEMS: dict[int, ResponseSpec] = {503: _spec("Niet gereed")}

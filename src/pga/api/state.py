@@ -99,12 +99,12 @@ def command_context(request: Request[Any, Any, Any]) -> CommandContext:
 
 
 def requires(
-    *roles: PartnerRole, own_municipality: bool = True
+    *roles: PartnerRole,
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
     """Return a guard: the actor has one of ``roles`` and works for a regie organisation.
 
     The regie organisations are the municipality and those directing cases on its behalf
-    (``PGA_REGIE_ORGANISATIONS``); ``own_municipality=False`` drops that condition.
+    (``PGA_REGIE_ORGANISATIONS``).
 
     OPTIONS requests pass: the JWT middleware does not authenticate them, and they show no data.
     """
@@ -116,10 +116,9 @@ def requires(
         user = connection.scope.get("user")
         if not isinstance(user, Actor) or user.role not in allowed:
             raise PermissionDeniedException
-        if own_municipality:
-            state: ApiState = connection.app.state[STATE_KEY]
-            if user.organisation not in state.settings.regie_organisations:
-                raise PermissionDeniedException
+        state: ApiState = connection.app.state[STATE_KEY]
+        if user.organisation not in state.settings.regie_organisations:
+            raise PermissionDeniedException
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(role.value for role in allowed))}"
     return guard

@@ -12,7 +12,17 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
-from pga.api.common import Camel, Page, PageSize, call_command, query_error
+from pga.api.common import (
+    Camel,
+    Code,
+    Page,
+    PageSize,
+    PartnerIn,
+    PartnerView,
+    Text,
+    call_command,
+    query_error,
+)
 from pga.api.problems import READ_PROBLEMS
 from pga.api.state import TRAJECTORY_ROLES, ApiState, api_state, requires
 from pga.domain.catalogue import PartnerRole
@@ -57,18 +67,6 @@ class RegisseurView(Camel):
 
     user_id: str
     organisation: str
-
-
-class TrajectoryPartner(Camel):
-    """A partner organisation currently involved in the trajectory.
-
-    A withdrawn partner is no longer listed (need-to-know ends); the timeline shows when and why.
-    """
-
-    organisation: str
-    role: PartnerRole
-    legal_basis: str
-    since: date
 
 
 class TrajectoryIntervention(Camel):
@@ -161,7 +159,8 @@ class TrajectoryDetail(Camel):
     referred_on: date
     referring_organisation: str
     regisseur: RegisseurView
-    partners: list[TrajectoryPartner]
+    partners: list[PartnerView]
+    """Partners involved now (a withdrawn one is no longer listed: need-to-know ends)."""
     plan: TrajectoryPlan | None
     interventions: list[TrajectoryIntervention]
     life_domain_scores: list[TrajectoryLifeDomainScore]
@@ -216,15 +215,7 @@ def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
         regisseur=RegisseurView(
             user_id=trajectory.regisseur.user_id, organisation=trajectory.regisseur.organisation
         ),
-        partners=[
-            TrajectoryPartner(
-                organisation=partner.organisation,
-                role=partner.role,
-                legal_basis=partner.legal_basis,
-                since=partner.since,
-            )
-            for partner in trajectory.partners.values()
-        ],
+        partners=[PartnerView.of(partner) for partner in trajectory.partners.values()],
         plan=_plan(trajectory),
         interventions=[
             TrajectoryIntervention(
@@ -426,8 +417,6 @@ class RegisseurIn(Camel, forbid_unknown_fields=True):
         return Regisseur(user_id=self.user_id, organisation=self.organisation)
 
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
@@ -487,15 +476,6 @@ Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
 AbsenceHours = Annotated[int, msgspec.Meta(ge=1, le=MAX_ABSENCE_HOURS)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
 Area = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-
-
-class PartnerIn(Camel, forbid_unknown_fields=True):
-    """A partner organisation joining the trajectory: in which role, on which basis, since when."""
-
-    organisation: Code
-    role: PartnerRole
-    legal_basis: Code
-    since: date
 
 
 class PartnerWithdrawalIn(Camel, forbid_unknown_fields=True):

@@ -113,6 +113,11 @@ def slug(field: str, value: str) -> str:
     return value
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a control character other than tab, line feed or return."""
+    return _CONTROL.search(value) is not None
+
+
 def user_id(field: str, value: str) -> str:
     """Return a user id (the JWT ``sub``): short, no whitespace."""
     if (
