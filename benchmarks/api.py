@@ -23,27 +23,35 @@ the answers over the time until the last one arrived, the latencies are per requ
 
 What is measured, in this order:
 
-* Seeding: ``--caseload`` trajectories referred over HTTP (not timed; the caseload read model
-  then holds exactly that many rows during the reads).
+* Seeding: ``--caseload`` trajectories referred over HTTP, then the police
+  (``politie-midden-nederland``, role ``politie``) involved in every one of them, also over HTTP
+  (``POST /api/v1/trajectories/{id}/partners`` with ``If-Match``; not timed; the caseload and
+  the ``partner_views`` read models then hold exactly those trajectories during the reads).
 * Read rounds, interleaved (the order reverses every other round): ``GET /ping`` on the trivial
   app, ``GET /health/live`` on the real app (its HTTP stack without auth or database, for
   information), ``GET /api/v1/trajectories?pageSize=50`` (the caseload list) and
-  ``GET /api/v1/trajectories/{id}`` (each client cycles through the seeded trajectories).
+  ``GET /api/v1/trajectories/{id}`` (each client cycles through the seeded trajectories), both as
+  the regisseur (the full representation: the caseload read model, the aggregate) and as the
+  police (its own view: the ``partner_views`` read model; the single trajectory also loads the
+  aggregate to check that the police is involved now). Same URLs, a different token.
 * Write rounds, interleaved: the bare eventsourcing library's single-thread ``save()`` of a new
   one-event aggregate (``benchmarks.core``'s baseline, in this process, while the servers idle),
   ``POST /api/v1/trajectories`` (refer: creates a trajectory) and
   ``POST /api/v1/trajectories/{id}/arrests`` with ``If-Match`` (each client owns one trajectory
-  and sends the ``ETag`` of its previous answer, so no command conflicts). After every HTTP write
-  phase the benchmark waits (untimed) until every read model has processed the last event, so
-  no phase pays for the projection of the one before.
+  and sends the ``ETag`` of its previous answer, so no command conflicts; the police is involved
+  in it, so ``partner_views`` projects its arrests too). After every HTTP write phase the
+  benchmark waits (untimed) until every read model has processed the last event, so no phase
+  pays for the projection of the one before.
 
 Ratios are the median of the per-round ratios to the baseline measured in the same round (paired,
 as in the core benchmark). The CPU each request cost is read from ``/proc`` around every phase:
 the client process, the server processes (both uvicorn trees), and the rest of the machine
 (PostgreSQL, and anything else that ran).
 
-Checks: every answer must have the expected status (any other fails the run), the list must
-answer a full page and the seeded total, and a single trajectory its own id.
+Checks: every answer must have the expected status (any other fails the run; a partner's 404
+would measure the refusal, not its view), every partner's single trajectory must be its
+``"access":"involved"`` view, both lists must answer a full page and the seeded total, and a
+single trajectory its own id.
 """
 
 from __future__ import annotations
@@ -111,15 +119,32 @@ START_TIMEOUT_SECONDS = 90.0
 CATCH_UP_TIMEOUT_SECONDS = 120.0
 USER = "u-regie-01"
 MUNICIPALITY = "gemeente-almere"
+#: The partner whose views are measured beside the regisseur's: involved in every seeded case.
+PARTNER_USER = "u-politie-01"
+PARTNER_ORGANISATION = "politie-midden-nederland"
+PARTNER_ROLE = PartnerRole.POLITIE
+PARTNER_VIEWS = "partner_views"
 #: The issue's targets: commands at least the bare single-thread save() rate with p99 ≤ 50 ms,
 #: reads at least half the trivial endpoint's rate.
 COMMAND_RATIO_TARGET = 1.0
 COMMAND_P99_TARGET_MS = 50.0
 READ_RATIO_TARGET = 0.5
 
-READ_KINDS = ("ping", "live", "list", "get")
+READ_KINDS = ("ping", "live", "list", "partner-list", "get", "partner-get")
 WRITE_KINDS = ("bare", "refer", "arrest")
-_EXPECTED_STATUS = {"ping": 200, "live": 200, "list": 200, "get": 200, "refer": 201, "arrest": 200}
+_EXPECTED_STATUS = {
+    "ping": 200,
+    "live": 200,
+    "list": 200,
+    "partner-list": 200,
+    "get": 200,
+    "partner-get": 200,
+    "refer": 201,
+    "involve": 200,
+    "arrest": 200,
+}
+#: What every answer of a kind must contain (a partner's former view is a 200 too).
+_EXPECTED_CONTENT = {"partner-get": b'"access":"involved"'}
 _REFERRAL = msgspec.json.encode(
     {
         "givenName": "Benchjongere",
@@ -131,6 +156,14 @@ _REFERRAL = msgspec.json.encode(
         "policeReference": "PL-BENCH-0001",
         "referringOrganisation": "politie-midden-nederland",
         "regisseur": {"userId": USER, "organisation": MUNICIPALITY},
+    }
+)
+_INVOLVEMENT = msgspec.json.encode(
+    {
+        "organisation": PARTNER_ORGANISATION,
+        "role": PARTNER_ROLE.value,
+        "legalBasis": "wpg_art_20",
+        "since": "2026-01-02",
     }
 )
 _ARREST = msgspec.json.encode(
@@ -191,7 +224,7 @@ class Phase:
     count: int = 0
     """When set: send this many requests in all (spread over the clients), not for seconds."""
     seed: bool = False
-    """A refer phase whose trajectories become the ones reads and arrests use."""
+    """A refer phase whose trajectories become the ones reads, involvements and arrests use."""
 
 
 @dataclass(frozen=True)
@@ -345,14 +378,28 @@ class Results:
                 f"`GET /api/v1/trajectories?pageSize={PAGE_SIZE}` (caseload of "
                 f"{options.caseload:,})",
             ),
-            self._read_row("get", "`GET /api/v1/trajectories/{id}`"),
+            self._read_row(
+                "partner-list",
+                f"`GET /api/v1/trajectories?pageSize={PAGE_SIZE}` as a partner "
+                f"({PARTNER_ROLE.value}: its own list, involved in all {options.caseload:,})",
+            ),
+            self._read_row("get", "`GET /api/v1/trajectories/{id}` (regisseur: the full case)"),
+            self._read_row(
+                "partner-get",
+                f"`GET /api/v1/trajectories/{{id}}` as a partner ({PARTNER_ROLE.value}: its own "
+                "view, involvement checked on the aggregate)",
+            ),
         ]
+        get_ratio, get_spread = self.ratio("partner-get", "get")
+        list_ratio, list_spread = self.ratio("partner-list", "list")
         cpu_rows = []
         for kind, label in (
             ("ping", "`GET /ping`"),
             ("live", "`GET /health/live`"),
             ("list", "caseload list"),
+            ("partner-list", "partner's list"),
             ("get", "one trajectory"),
+            ("partner-get", "one trajectory, partner's view"),
             ("refer", "refer"),
             ("arrest", "arrest"),
         ):
@@ -375,6 +422,12 @@ class Results:
             "| measurement | result | ratio | target | verdict |",
             "|---|---|---|---|---|",
             *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+            (
+                f"The partner's views against the regisseur's (same URLs, the {PARTNER_ROLE.value}"
+                f"'s token; median of the per-round ratios): one trajectory {get_ratio:.2f} "
+                f"({get_spread}), the list {list_ratio:.2f} ({list_spread})."
+            ),
             "",
             "CPU per request (µs; from `/proc`, summed over all rounds):",
             "",
@@ -452,6 +505,7 @@ class LoadSetup:
     api_port: int
     ping_port: int
     token: str
+    partner_token: str
     clients: int
     server_pids: list[int]
 
@@ -500,34 +554,52 @@ class _Load:
     def __init__(self, setup: LoadSetup) -> None:
         self.setup = setup
         self.trajectories: list[str] = []
+        self.seed_etags: list[bytes] = []
+        """The ETag of every seeded trajectory, in the order of ``trajectories``."""
         self.etags: dict[int, bytes] = {}
         api = f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.token}\r\n"
         self._get = f"{api}Accept: application/json\r\n\r\n".encode()
+        self._partner_get = (
+            f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.partner_token}\r\n"
+            "Accept: application/json\r\n\r\n"
+        ).encode()
         self._post = f"{api}Content-Type: application/json\r\n".encode()
-        self._ping = f"GET /ping HTTP/1.1\r\nHost: {HOST}:{setup.ping_port}\r\n\r\n".encode()
-        self._live = f"GET /health/live HTTP/1.1\r\nHost: {HOST}:{setup.api_port}\r\n\r\n".encode()
-        self._list = b"GET /api/v1/trajectories?pageSize=%d HTTP/1.1\r\n" % PAGE_SIZE + self._get
-        self._refer = (
-            b"POST /api/v1/trajectories HTTP/1.1\r\n"
-            + self._post
-            + b"Content-Length: %d\r\n\r\n" % len(_REFERRAL)
-            + _REFERRAL
-        )
+        list_line = b"GET /api/v1/trajectories?pageSize=%d HTTP/1.1\r\n" % PAGE_SIZE
+        self._fixed = {
+            "ping": f"GET /ping HTTP/1.1\r\nHost: {HOST}:{setup.ping_port}\r\n\r\n".encode(),
+            "live": f"GET /health/live HTTP/1.1\r\nHost: {HOST}:{setup.api_port}\r\n\r\n".encode(),
+            "list": list_line + self._get,
+            "partner-list": list_line + self._partner_get,
+            "refer": (
+                b"POST /api/v1/trajectories HTTP/1.1\r\n"
+                + self._post
+                + b"Content-Length: %d\r\n\r\n" % len(_REFERRAL)
+                + _REFERRAL
+            ),
+        }
+        """The requests that are the same every time."""
 
     def request(self, kind: str, client: int, iteration: int) -> bytes:
         """Return the next request of ``client`` in a phase of ``kind``."""
-        if kind == "ping":
-            return self._ping
-        if kind == "live":
-            return self._live
-        if kind == "list":
-            return self._list
-        if kind == "refer":
-            return self._refer
-        if kind == "get":
+        fixed = self._fixed.get(kind)
+        if fixed is not None:
+            return fixed
+        if kind in ("get", "partner-get"):
             count = len(self.trajectories)
             trajectory = self.trajectories[(client + iteration * self.setup.clients) % count]
-            return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + self._get
+            return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + (
+                self._get if kind == "get" else self._partner_get
+            )
+        if kind == "involve":  # a count phase of every seeded trajectory: each exactly once
+            index = client + iteration * self.setup.clients
+            return (
+                b"POST /api/v1/trajectories/%s/partners HTTP/1.1\r\n"
+                % self.trajectories[index].encode()
+                + self._post
+                + b"If-Match: %s\r\nContent-Length: %d\r\n\r\n"
+                % (self.seed_etags[index], len(_INVOLVEMENT))
+                + _INVOLVEMENT
+            )
         if kind == "arrest":
             return (
                 b"POST /api/v1/trajectories/%s/arrests HTTP/1.1\r\n"
@@ -545,6 +617,7 @@ class _Load:
         port = self.setup.ping_port if phase.kind == "ping" else self.setup.api_port
         connections = [await _HttpConnection.open(port) for _ in range(clients)]
         expected = _EXPECTED_STATUS[phase.kind]
+        content = _EXPECTED_CONTENT.get(phase.kind)
         latencies: list[float] = []
         errors: list[str] = []
         created: list[tuple[str, bytes]] = []
@@ -563,11 +636,13 @@ class _Load:
                 sent = time.perf_counter()
                 status, etag, body = await connection.exchange(request)
                 latencies.append(time.perf_counter() - sent)
-                if status != expected:
+                if status != expected or (content is not None and content not in body):
                     errors.append(f"{phase.kind}: {status} {body[:300].decode(errors='replace')}")
                     return
                 if phase.kind == "arrest":
                     self.etags[number] = etag
+                elif phase.kind == "involve":
+                    self.seed_etags[number + iteration * clients] = etag
                 elif phase.kind == "refer" and phase.seed:
                     created.append((msgspec.json.decode(body)["id"], etag))
                 last[0] = body
@@ -583,7 +658,9 @@ class _Load:
             await connection.close()
         if phase.seed:
             self.trajectories = [trajectory for trajectory, _ in created]
-            self.etags = {number: etag for number, (_, etag) in enumerate(created[:clients])}
+            self.seed_etags = [etag for _, etag in created]
+        if phase.seed or phase.kind == "involve":
+            self.etags = dict(enumerate(self.seed_etags[:clients]))
         return PhaseResult(
             phase.kind,
             len(latencies),
@@ -782,13 +859,23 @@ def _bare_rate(bare: BareApplication, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _check_reads(list_result: PhaseResult, get_result: PhaseResult, load_ids: set[str]) -> None:
-    page = msgspec.json.decode(list_result.sample)
-    if page["total"] != len(load_ids) or len(page["items"]) != min(PAGE_SIZE, len(load_ids)):
-        msg = f"the caseload list answered {page['total']} / {len(page['items'])} items"
+def _check_reads(results: dict[str, PhaseResult], load_ids: set[str]) -> None:
+    """Check the last answer of every read: the regisseur's and the partner's (its own view)."""
+    for kind, name in (("list", "the caseload list"), ("partner-list", "the partner's list")):
+        page = msgspec.json.decode(results[kind].sample)
+        if page["total"] != len(load_ids) or len(page["items"]) != min(PAGE_SIZE, len(load_ids)):
+            msg = f"{name} answered {page['total']} / {len(page['items'])} items"
+            raise AssertionError(msg)
+    if msgspec.json.decode(results["partner-list"].sample)["role"] != PARTNER_ROLE.value:
+        msg = "the partner's list is not its own view"
         raise AssertionError(msg)
-    if msgspec.json.decode(get_result.sample)["id"] not in load_ids:
-        msg = "a single trajectory answered another id"
+    for kind in ("get", "partner-get"):
+        if msgspec.json.decode(results[kind].sample)["id"] not in load_ids:
+            msg = f"a single trajectory ({kind}) answered another id"
+            raise AssertionError(msg)
+    view = msgspec.json.decode(results["partner-get"].sample)
+    if view["access"] != "involved" or view["role"] != PARTNER_ROLE.value or "status" not in view:
+        msg = f"the partner's single trajectory is not its involved view: {view}"
         raise AssertionError(msg)
 
 
@@ -807,8 +894,12 @@ class _Rounds:
     )
 
     def seed(self) -> set[str]:
-        """Refer the caseload's trajectories; wait until the read models hold them."""
+        """Refer the caseload's trajectories, involve the partner in each; wait for the models."""
+        if PARTNER_VIEWS not in self.names:
+            msg = f"no read model {PARTNER_VIEWS!r}: the partner's reads would measure nothing"
+            raise AssertionError(msg)
         seeded = self.load.run(Phase("refer", count=self.options.caseload, seed=True)).created
+        self.load.run(Phase("involve", count=len(seeded)))
         _wait_caught_up(self.url, self.names)
         return set(seeded)
 
@@ -822,7 +913,7 @@ class _Rounds:
                 results[kind] = self.load.run(Phase(kind, seconds=self.options.seconds))
                 self.measurements[kind].add(results[kind])
             if number == 0:
-                _check_reads(results["list"], results["get"], seeded)
+                _check_reads(results, seeded)
 
     def writes(self) -> None:
         """Warm up, then run the write rounds (the order reverses every other round)."""
@@ -850,14 +941,18 @@ class _Rounds:
 
 
 def _measure(
-    options: Options, url: str, servers: tuple[Server, Server], token: str, names: list[str]
+    options: Options,
+    url: str,
+    servers: tuple[Server, Server],
+    tokens: tuple[str, str],
+    names: list[str],
 ) -> dict[str, Measurement]:
     api, ping = servers
     with ExitStack() as stack:
         bare = BareApplication(eventsourcing_env(url, "bare"))
         stack.callback(bare.close)
         load = LoadGenerator(
-            LoadSetup(api.port, ping.port, token, options.clients, api.pids() + ping.pids())
+            LoadSetup(api.port, ping.port, *tokens, options.clients, api.pids() + ping.pids())
         )
         stack.callback(load.close)
         rounds = _Rounds(options, url, names, load, bare)
@@ -878,12 +973,18 @@ def run(server_url: str, server: str, options: Options | None = None) -> Results
     server = f"{server} (PostgreSQL {row[0] if row else '?'}, {os.cpu_count()} CPUs)"
     secret = secrets.token_urlsafe(48)
     settings = Settings(database_url=url, database_schema=SCHEMA, jwt_secret=secret)
-    token = issue_token(
-        verification_keys(settings),
-        user=USER,
-        organisation=MUNICIPALITY,
-        role=PartnerRole.REGISSEUR,
-        ttl=timedelta(hours=2),
+    tokens = tuple(
+        issue_token(
+            verification_keys(settings),
+            user=user,
+            organisation=organisation,
+            role=role,
+            ttl=timedelta(hours=2),
+        )
+        for user, organisation, role in (
+            (USER, MUNICIPALITY, PartnerRole.REGISSEUR),
+            (PARTNER_USER, PARTNER_ORGANISATION, PARTNER_ROLE),
+        )
     )
     names = [model.name for model in read_models(settings)]
     try:
@@ -907,7 +1008,7 @@ def run(server_url: str, server: str, options: Options | None = None) -> Results
             api, ping = servers
             api.wait_until_answering("/health/ready", options.workers)
             ping.wait_until_answering("/ping", options.workers)
-            measurements = _measure(options, url, (api, ping), token, names)
+            measurements = _measure(options, url, (api, ping), (tokens[0], tokens[1]), names)
     finally:
         drop_database(server_url, name)
     return Results(options, server, _stack(), measurements, time.perf_counter() - started)

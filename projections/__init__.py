@@ -21,6 +21,7 @@ _REGISTRY: tuple[tuple[str, str], ...] = (
     ("projections.network_board", "NetworkBoard"),
     ("projections.network_graph", "NetworkGraph"),
     ("projections.figures", "Figures"),
+    ("projections.partner_views", "PartnerViews"),
 )
 
 

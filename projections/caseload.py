@@ -29,6 +29,11 @@ What the columns mean, where the domain leaves a choice:
     ``projections.timeline.occurred_on``), or the recording day (UTC, as the domain's recording
     day) for events without one. The greatest, so a late recording of something old never moves
     it back.
+``letter_recipients``, ``letter_sent_on``
+    The information letter about the referral (informatieplicht, AVG art. 14): to whom it goes
+    (by the youth's age on the referral date) and when it was sent (``None``: not yet). It is due
+    ``information_letter_days`` after ``referred_on`` (configuration, so worked out at query
+    time); the ``information_letter_overdue`` signal fires when it is due and not sent.
 ``erased``
     ``SubjectErased`` blanks the names, the date of birth and the day the youth turns 18, and,
     as the aggregate drops the plan's goals, their due dates. An erased trajectory accepts no
@@ -52,7 +57,7 @@ import msgspec
 from psycopg import sql
 
 from pga.domain.catalogue import OFFENCE_CATEGORIES
-from pga.domain.common import age_on
+from pga.domain.common import LetterRecipients, age_on, letter_recipients
 from pga.domain.trajectory import (
     CLOSED_STATUSES,
     TRAJECTORY_EVENTS,
@@ -62,6 +67,7 @@ from pga.domain.trajectory import (
     DeEscalated,
     Escalated,
     InclusionDeclined,
+    InformationLetterSent,
     IntakeHeld,
     InterventionAborted,
     InterventionCompleted,
@@ -136,6 +142,10 @@ class CaseloadRecord(msgspec.Struct):
     """The latest day a case conference was held."""
     next_case_conference_on: date | None
     """The next case conference date set by the latest recorded one."""
+    letter_recipients: str
+    """Who gets the information letter (``LetterRecipients``)."""
+    letter_sent_on: date | None
+    """When the information letter was sent (``None``: not yet)."""
 
 
 CASELOAD = Table(
@@ -165,6 +175,8 @@ CASELOAD = Table(
         ("plan_goal_due_dates", "date[] NOT NULL"),
         ("last_case_conference_on", "date"),
         ("next_case_conference_on", "date"),
+        ("letter_recipients", "text NOT NULL"),
+        ("letter_sent_on", "date"),
     ),
     key=("trajectory_id",),
     indexes=(("regisseur_user", "status"),),
@@ -209,7 +221,7 @@ class Caseload(ReadModel):
     """One row per trajectory (see the module docstring)."""
 
     name: ClassVar[str] = "caseload"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     tables: ClassVar[tuple[Table, ...]] = (CASELOAD,)
 
     def __init__(self) -> None:
@@ -229,6 +241,7 @@ class Caseload(ReadModel):
             InterventionAborted: _intervention_ended,
             Closed: _closed,
             SubjectErased: _subject_erased,
+            InformationLetterSent: _information_letter_sent,
         }
         for event_class, status in _STATUS_OF.items():
             self._handlers[event_class] = _status_setter(status)
@@ -303,6 +316,8 @@ def _referred(event: Referred) -> CaseloadRecord:
         plan_goal_due_dates=[],
         last_case_conference_on=None,
         next_case_conference_on=None,
+        letter_recipients=letter_recipients(event.born_on, event.referred_on).value,
+        letter_sent_on=None,
     )
 
 
@@ -378,6 +393,11 @@ def _closed(event: Closed, row: CaseloadRecord) -> None:
     row.closed_on = event.closed_on
 
 
+def _information_letter_sent(event: InformationLetterSent, row: CaseloadRecord) -> None:
+    row.letter_recipients = event.recipients.value
+    row.letter_sent_on = event.sent_on
+
+
 def _subject_erased(_event: SubjectErased, row: CaseloadRecord) -> None:
     # As the aggregate: the personal values go, and so do the plan's goals (their text is).
     row.erased = True
@@ -420,6 +440,9 @@ class Signal(StrEnum):
     """An intervention's planned end or the plan review is before ``today``."""
     INACTIVE = "inactive"
     """Nothing happened for ``inactive_days`` days or more."""
+    INFORMATION_LETTER_OVERDUE = "information_letter_overdue"
+    """The information letter was not sent and ``today`` is after its due date (the referral
+    date plus ``information_letter_days``)."""
 
 
 class CaseloadThresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -429,11 +452,18 @@ class CaseloadThresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     """Flag a youth who turns 18 within this many days (time to plan the handover)."""
     inactive_days: int = 30
     """Flag a trajectory whose last activity is at least this many days before ``today``."""
+    information_letter_days: int = 30
+    """The information letter is due this many days after the referral (AVG art. 14(3)(a))."""
 
     def __post_init__(self) -> None:
         """Refuse thresholds that are not whole numbers of days in range."""
         _whole("turns_18_within_days", self.turns_18_within_days, 0)
         _whole("inactive_days", self.inactive_days, 1)
+        _whole("information_letter_days", self.information_letter_days, 1)
+
+    def information_letter_due_on(self, referred_on: date) -> date:
+        """Return the day the information letter about a referral on ``referred_on`` is due."""
+        return referred_on + timedelta(days=self.information_letter_days)
 
 
 #: The default thresholds (see ``CaseloadThresholds``).
@@ -501,6 +531,16 @@ class CaseloadQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         check_page(self.page, self.page_size)
 
 
+class InformationLetter(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """The information letter about the referral (informatieplicht): to whom, when due, sent."""
+
+    recipients: LetterRecipients
+    due_on: date
+    """The referral date plus the configured ``information_letter_days``."""
+    sent_on: date | None
+    """When it was sent (``None``: not yet)."""
+
+
 class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One trajectory on the caseload, with what is relative to the query's ``today``."""
 
@@ -525,6 +565,7 @@ class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     closed_on: date | None
     partners: int
     erased: bool
+    information_letter: InformationLetter
     signals: list[Signal]
     """The signals on ``today``, in ``Signal`` order (none for closed or erased trajectories)."""
 
@@ -539,8 +580,14 @@ class CaseloadPage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 _ORDERS = {"asc": sql.SQL("ASC"), "desc": sql.SQL("DESC")}
+#: The stored columns of the information letter (shown as ``CaseloadItem.information_letter``).
+_LETTER = ("letter_recipients", "letter_sent_on")
 #: The stored columns a ``CaseloadItem`` shows (not the ones the due dates are worked out from).
-_SELECTED = tuple(name for name in CASELOAD.column_names if name in CaseloadItem.__struct_fields__)
+_SELECTED = tuple(
+    name
+    for name in CASELOAD.column_names
+    if name in CaseloadItem.__struct_fields__ or name in _LETTER
+)
 _CLOSED = sql.SQL("c.status = ANY(%(closed_statuses)s)")
 _OPEN = sql.SQL("c.status <> ALL(%(closed_statuses)s)")
 _SIGNALLED = "(NOT c.erased AND c.status <> ALL(%(closed_statuses)s) AND {})"
@@ -548,6 +595,11 @@ _SIGNALS: dict[Signal, sql.Composable] = {
     Signal.TURNS_18_SOON: sql.SQL(_SIGNALLED.format("c.turns_18_on <= %(turns_18_by)s")),
     Signal.OVERDUE: sql.SQL(_SIGNALLED.format("c.next_due_on < %(today)s")),
     Signal.INACTIVE: sql.SQL(_SIGNALLED.format("c.last_activity_on <= %(inactive_since)s")),
+    Signal.INFORMATION_LETTER_OVERDUE: sql.SQL(
+        _SIGNALLED.format(
+            "c.letter_sent_on IS NULL AND c.referred_on < %(letters_referred_before)s"
+        )
+    ),
 }
 
 
@@ -598,7 +650,7 @@ def list_caseload(
     )
     rows, total = split_total(connection.execute(statement, params).fetchall())
     return CaseloadPage(
-        items=[_item(row, today) for row in rows],
+        items=[_item(row, today, thresholds) for row in rows],
         total=total,
         page=query.page,
         page_size=query.page_size,
@@ -622,7 +674,7 @@ def get_caseload_row(
         sql.SQL("c.trajectory_id"),
         params,
     )
-    return _item(rows[0], today) if rows else None
+    return _item(rows[0], today, thresholds) if rows else None
 
 
 def _params(today: date, thresholds: CaseloadThresholds) -> dict[str, Any]:
@@ -633,6 +685,8 @@ def _params(today: date, thresholds: CaseloadThresholds) -> dict[str, Any]:
         "today": today,
         "turns_18_by": today + timedelta(days=thresholds.turns_18_within_days),
         "inactive_since": today - timedelta(days=thresholds.inactive_days),
+        # Overdue: today is after referred_on + days, that is referred_on < today - days.
+        "letters_referred_before": today - timedelta(days=thresholds.information_letter_days),
         "closed_statuses": sorted(status.value for status in CLOSED_STATUSES),
     }
 
@@ -660,13 +714,19 @@ def _statement(table: sql.Identifier, where: sql.Composable, order: sql.Composab
     ).format(columns=_COLUMNS, signals=_SIGNAL_COLUMNS, table=table, where=where, order=order)
 
 
-def _item(row: tuple[Any, ...], today: date) -> CaseloadItem:
+def _item(row: tuple[Any, ...], today: date, thresholds: CaseloadThresholds) -> CaseloadItem:
     stored = dict(zip(_SELECTED, row, strict=False))
     flags = row[len(_SELECTED) : len(_SELECTED) + len(Signal)]
     born_on: date | None = stored["born_on"]
+    recipients, sent_on = (stored.pop(name) for name in _LETTER)
     return CaseloadItem(
         **stored | {"status": TrajectoryStatus(stored["status"])},
         age=None if born_on is None else age_on(born_on, today),
+        information_letter=InformationLetter(
+            recipients=LetterRecipients(recipients),
+            due_on=thresholds.information_letter_due_on(stored["referred_on"]),
+            sent_on=sent_on,
+        ),
         signals=[signal for signal, flag in zip(Signal, flags, strict=True) if flag],
     )
 

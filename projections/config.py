@@ -22,12 +22,17 @@ def caseload_thresholds(settings: Settings) -> CaseloadThresholds:
     return CaseloadThresholds(
         turns_18_within_days=settings.caseload_turns_18_days,
         inactive_days=settings.caseload_inactive_days,
+        information_letter_days=settings.information_letter_days,
     )
 
 
 def step_deadlines(settings: Settings) -> StepDeadlines:
-    """Return the due period per network step: the defaults, overridden per step."""
-    return msgspec.structs.replace(DEFAULT_DEADLINES, **dict(settings.network_step_days))
+    """Return the due period per network step (the defaults, overridden per step) and letter."""
+    return msgspec.structs.replace(
+        DEFAULT_DEADLINES,
+        **dict(settings.network_step_days),
+        information_letter=settings.information_letter_days,
+    )
 
 
 def figures_minimum_cell(settings: Settings) -> int:

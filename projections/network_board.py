@@ -6,14 +6,18 @@ closed, and counters of its current name list, partners, shared signals and back
 actions are kept one row each (``actions``) because an action is dropped when the member it is
 about leaves the name list (``MemberRemoved``, a back-step before 2B, closing), exactly as the
 aggregate drops it; the open, completed and overdue action counts are aggregated at query time.
+The information letters not yet sent (informatieplicht: one per member placed on the name list)
+are kept one row each too (``letters``: the member and the day it was placed), until the letter
+is recorded as sent or the member leaves the list; ``lettersDue`` and ``lettersOverdue`` (placed
+more than ``StepDeadlines.information_letter`` days before ``today``) are counted at query time.
 
 Nothing stored depends on "today": the time a network has spent in its step, the step's due date
 (the day the step began plus the configured ``StepDeadlines`` period) and whether it is overdue are
 computed by the query functions from the ``today`` and ``deadlines`` they are given.
 
 Privacy: the board holds no person-level content. Member ids appear only in ``actions.member_id``
-(to drop a person-level action with its member); names, findings and other free text are never
-stored.
+and ``letters.member_id`` (to drop a person-level action or a pending letter with its member);
+names, findings and other free text are never stored.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pga.domain.network import (
     PERSON_LEVEL_STEPS,
     ActionCompleted,
     ActionPlanned,
+    MemberInformed,
     MemberPlaced,
     MemberRemoved,
     NetworkFileClosed,
@@ -106,6 +111,9 @@ class StepDeadlines(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Execution and monitoring: consider scaling down after six months."""
     stap_7: int | None = 56
     """Scale down and evaluate: eight weeks to evaluate and close."""
+    information_letter: int | None = 30
+    """Not a step: the information letter to a member placed on the name list is due this many
+    days after the placement (AVG art. 14(3)(a): at the latest within one month)."""
 
     def __post_init__(self) -> None:
         """Refuse a period that is not a whole number of days of at least one."""
@@ -149,6 +157,14 @@ class NetworkRecord(msgspec.Struct):
     partners: int
     signals: int
     back_steps: int
+
+
+class LetterRecord(msgspec.Struct):
+    """An information letter not yet sent to a member of the name list (the ``letters`` table)."""
+
+    network_id: UUID
+    member_id: UUID
+    placed_on: date
 
 
 class ActionRecord(msgspec.Struct):
@@ -195,6 +211,16 @@ ACTIONS = Table(
     key=("network_id", "action_id"),
 )
 
+LETTERS = Table(
+    name="letters",
+    columns=(
+        ("network_id", "uuid NOT NULL"),
+        ("member_id", "uuid NOT NULL"),
+        ("placed_on", "date NOT NULL"),
+    ),
+    key=("network_id", "member_id"),
+)
+
 #: Network events whose handler changes a network row that may already be stored.
 _CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
     {
@@ -213,25 +239,31 @@ _CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
 _CHANGES_ACTIONS: frozenset[type[PgaEvent]] = frozenset(
     {ActionCompleted, MemberRemoved, SteppedBack, NetworkFileClosed}
 )
+#: Network events whose handler drops stored pending letters.
+_CHANGES_LETTERS: frozenset[type[PgaEvent]] = frozenset(
+    {MemberInformed, MemberRemoved, SteppedBack, NetworkFileClosed}
+)
 
 
 class NetworkBoard(DispatchingReadModel):
     """Per youth network: step, step start, closing, and counts (see the module docstring)."""
 
     name: ClassVar[str] = "network_board"
-    version: ClassVar[int] = 1
-    tables: ClassVar[tuple[Table, ...]] = (NETWORKS, ACTIONS)
+    version: ClassVar[int] = 2
+    tables: ClassVar[tuple[Table, ...]] = (NETWORKS, ACTIONS, LETTERS)
 
     def __init__(self) -> None:
         self.networks = Rows(NETWORKS, NetworkRecord)
         self.actions = Rows(ACTIONS, ActionRecord)
+        self.letters = Rows(LETTERS, LetterRecord)
         self._handlers: dict[type[PgaEvent], Callable[[Any], None]] = {
             NetworkOpened: self._opened,
             ProcesregisseurAssigned: self._procesregisseur_assigned,
             NetworkPartnerJoined: self._counter("partners", +1),
             NetworkPartnerLeft: self._counter("partners", -1),
             SignalShared: self._counter("signals", +1),
-            MemberPlaced: self._counter("members", +1),
+            MemberPlaced: self._member_placed,
+            MemberInformed: self._member_informed,
             MemberRemoved: self._member_removed,
             ActionPlanned: self._action_planned,
             ActionCompleted: self._action_completed,
@@ -246,16 +278,19 @@ class NetworkBoard(DispatchingReadModel):
         """Fetch the stored rows of the networks whose events change them."""
         self.networks.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_NETWORK))
         self.actions.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_ACTIONS))
+        self.letters.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_LETTERS))
 
     def save(self, batch: Batch) -> None:
         """Write the changed rows."""
         self.networks.save(batch)
         self.actions.save(batch)
+        self.letters.save(batch)
 
     def reset(self) -> None:
         """Forget the batch."""
         self.networks.clear()
         self.actions.clear()
+        self.letters.clear()
 
     # --- handlers ---
 
@@ -302,11 +337,25 @@ class NetworkBoard(DispatchingReadModel):
 
         return count
 
+    def _member_placed(self, event: MemberPlaced) -> None:
+        row = self._network(event.originator_id)
+        row.members += 1
+        self.networks.touch(row)
+        # New by construction: a member id is placed once per network.
+        self.letters.put(LetterRecord(event.originator_id, event.member_id, event.placed_on))
+
+    def _member_informed(self, event: MemberInformed) -> None:
+        if self.letters.get(event.originator_id, event.member_id) is None:
+            msg = f"member {event.member_id} of network {event.originator_id} has no letter row"
+            raise LookupError(msg)
+        self.letters.remove(event.originator_id, event.member_id)
+
     def _member_removed(self, event: MemberRemoved) -> None:
         row = self._network(event.originator_id)
         row.members -= 1
         self.networks.touch(row)
         self._drop_person_actions(event.originator_id, event.member_id)
+        self._drop_letters(event.originator_id, event.member_id)
 
     def _action_planned(self, event: ActionPlanned) -> None:
         # New by construction: an action id is planned once per network.
@@ -342,6 +391,7 @@ class NetworkBoard(DispatchingReadModel):
         if event.to_step not in PERSON_LEVEL_STEPS:
             row.members = 0
             self._drop_person_actions(event.originator_id)
+            self._drop_letters(event.originator_id)
         self.networks.touch(row)
 
     def _file_closed(self, event: NetworkFileClosed) -> None:
@@ -352,6 +402,17 @@ class NetworkBoard(DispatchingReadModel):
         row.members = 0
         self.networks.touch(row)
         self._drop_person_actions(event.originator_id)
+        self._drop_letters(event.originator_id)
+
+    def _drop_letters(self, network_id: UUID, member_id: UUID | None = None) -> None:
+        """Drop the pending letters of ``member_id`` (``None``: of every member)."""
+        dropped = [
+            letter.member_id
+            for letter in self.letters.where("network_id", network_id)
+            if member_id is None or letter.member_id == member_id
+        ]
+        for each in dropped:
+            self.letters.remove(network_id, each)
 
     def _drop_person_actions(self, network_id: UUID, member_id: UUID | None = None) -> None:
         """Drop the person-level actions about ``member_id`` (``None``: about any member)."""
@@ -397,6 +458,10 @@ class NetworkRow(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """``today`` is after ``due_on``."""
     days_overdue: int
     """Days from ``due_on`` to ``today`` when overdue, else 0."""
+    letters_due: int
+    """Members of the name list whose information letter is not recorded as sent."""
+    letters_overdue: int
+    """Of those, the ones placed more than the configured letter period before ``today``."""
 
 
 class BoardColumn(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -429,7 +494,8 @@ _SELECT = """
 SELECT n.network_id, n.working_name, n.area, n.historical_label, n.procesregisseur,
        n.procesregisseur_organisation, n.opened_on, n.step, n.step_since, n.closed_on,
        n.members, n.partners, n.signals, n.back_steps,
-       a.open_actions, a.completed_actions, a.overdue_actions
+       a.open_actions, a.completed_actions, a.overdue_actions,
+       l.letters_due, l.letters_overdue
 FROM {networks} AS n
 CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE completed_on IS NULL) AS open_actions,
@@ -438,6 +504,12 @@ CROSS JOIN LATERAL (
     FROM {actions} AS x
     WHERE x.network_id = n.network_id
 ) AS a
+CROSS JOIN LATERAL (
+    SELECT count(*) AS letters_due,
+           count(*) FILTER (WHERE placed_on < %(letters_placed_before)s) AS letters_overdue
+    FROM {letters} AS y
+    WHERE y.network_id = n.network_id
+) AS l
 WHERE {where}
 """
 
@@ -461,7 +533,7 @@ def board(
         app_schema,
         where,
         sql.SQL("n.step_since, n.working_name, n.network_id"),
-        {"today": _today(today), "closed": N.CLOSED.value},
+        _params(today, deadlines) | {"closed": N.CLOSED.value},
     )
     by_step: dict[NetworkStep, list[NetworkRow]] = {
         step: [] for step in STEP_ORDER if include_closed or step != N.CLOSED
@@ -502,7 +574,7 @@ def list_networks(
     ``gesloten``.
     """
     paging = limit_offset(page, page_size)
-    params: dict[str, Any] = {"today": _today(today), "closed": N.CLOSED.value}
+    params: dict[str, Any] = _params(today, deadlines) | {"closed": N.CLOSED.value}
     conditions = []
     if step is not None:
         conditions.append(sql.SQL("n.step = %(step)s"))
@@ -516,7 +588,12 @@ def list_networks(
         sql.SQL("SELECT count(*) FROM {} AS n WHERE {}").format(networks, where),
         sql.SQL(
             _SELECT + "ORDER BY n.working_name, n.network_id LIMIT %(limit)s OFFSET %(offset)s"
-        ).format(networks=networks, actions=_table(app_schema, ACTIONS), where=where),
+        ).format(
+            networks=networks,
+            actions=_table(app_schema, ACTIONS),
+            letters=_table(app_schema, LETTERS),
+            where=where,
+        ),
         sql.SQL("p.working_name, p.network_id"),
     )
     rows, total = split_total(connection.execute(statement, params).fetchall())
@@ -542,7 +619,7 @@ def get_network_row(
         app_schema,
         sql.SQL("n.network_id = %(network_id)s"),
         sql.SQL("n.network_id"),
-        {"today": _today(today), "network_id": network_id},
+        _params(today, deadlines) | {"network_id": network_id},
     )
     return _network_row(rows[0], today, deadlines) if rows else None
 
@@ -557,6 +634,7 @@ def _select(
     query = sql.SQL(_SELECT + "ORDER BY {order}").format(
         networks=_table(app_schema, NETWORKS),
         actions=_table(app_schema, ACTIONS),
+        letters=_table(app_schema, LETTERS),
         where=where,
         order=order,
     )
@@ -586,6 +664,8 @@ def _network_row(row: tuple[Any, ...], today: date, deadlines: StepDeadlines) ->
         open_actions,
         completed_actions,
         overdue_actions,
+        letters_due,
+        letters_overdue,
     ) = row
     step = NetworkStep(step_value)
     days = deadlines.days_for(step)
@@ -613,7 +693,21 @@ def _network_row(row: tuple[Any, ...], today: date, deadlines: StepDeadlines) ->
         due_on=due_on,
         overdue=overdue,
         days_overdue=(today - due_on).days if overdue and due_on is not None else 0,
+        letters_due=letters_due,
+        letters_overdue=letters_overdue,
     )
+
+
+def _params(today: date, deadlines: StepDeadlines) -> dict[str, Any]:
+    """Return the query parameters relative to ``today`` (letters placed before a day: overdue)."""
+    letter_days = deadlines.information_letter
+    return {
+        "today": _today(today),
+        # Overdue: today is after placed_on + days, that is placed_on < today - days.
+        "letters_placed_before": date.min
+        if letter_days is None
+        else today - timedelta(days=letter_days),
+    }
 
 
 def _today(today: date) -> date:

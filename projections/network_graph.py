@@ -28,8 +28,9 @@ trajectory, which exists regardless of any network) but never shown.
 
 Privacy.
 
-* Youths appear only as ``youth_reference(id)``: ``"J-"`` and 10 hex digits of a BLAKE2b digest of
-  the subject (or member) id with a fixed personalisation; one-way, stable, and not the id itself.
+* Youths appear only as ``youth_reference(id)`` (``pga.privacy.pseudonym``, the reference every
+  partner view shows too): ``"J-"`` and 10 hex digits of a BLAKE2b digest of the subject (or
+  member) id with a fixed personalisation; one-way, stable, and not the id itself.
   Never a name: the graph stores no name, date of birth or free text at all.
 * A police reference is never stored: ``incidents.incident`` is a keyed BLAKE2b-128 digest of the
   normalised reference (whitespace removed, upper case) with the personalisation
@@ -66,6 +67,7 @@ from pga.domain.network import (
     SteppedBack,
 )
 from pga.domain.trajectory import ArrestRecorded, PoliceContactRecorded, Referred, SubjectErased
+from pga.privacy.pseudonym import youth_reference
 from projections.base import (
     Batch,
     DispatchingReadModel,
@@ -89,15 +91,8 @@ N = NetworkStep
 #: The police-contact role (catalogue code) of a suspect.
 SUSPECT_ROLE = "verdachte"
 
-_YOUTH_PERSON = b"pga-youth-ref"
 _INCIDENT_PERSON = b"pga-incident"
 _MAX_KEY_BYTES = 64
-
-
-def youth_reference(youth_id: UUID) -> str:
-    """Return the pseudonymous reference of a youth: ``J-`` and 10 hex digits, one-way."""
-    digest = hashlib.blake2b(youth_id.bytes, digest_size=5, person=_YOUTH_PERSON)
-    return "J-" + digest.hexdigest()
 
 
 def incident_digest(police_reference: str, key: bytes = b"") -> bytes:

@@ -7,7 +7,8 @@ decision about the future, such as a planned intervention), a short Dutch ``summ
 from codes, catalogue labels, organisation ids, dates and numbers (never names, references or
 free text), and ``details``: the event's own fields as JSON for the detail view (personal free
 text included: this is the regisseur's and procesregisseur's view; partner views are other read
-models).
+models). Fields the store encrypts at rest (``PgaEvent.encrypted_fields``: the BSN) are left out
+of ``details``: a read model never holds them.
 
 Corrections are shown as corrections: a ``CorrectionRecorded`` is an entry of its own ("Correctie
 op versie 3: ...", ``corrects_version`` = 3) and the corrected entry lists the correcting
@@ -28,12 +29,13 @@ member the network's entries change. In its ``MemberPlaced`` entries the persona
 date of birth, role in the group), ``trajectory_id`` (the link to its named trajectory) and
 ``member_id`` (for a youth with a trajectory, the youth's ``subject_id``, which the caseload
 holds too) become ``null`` in ``details``, and the summary loses "(met PGA-traject)". Its
-``MemberRemoved`` entries, the removing event's own included, lose ``reason`` and ``member_id``
-the same way. The person-level actions planned for it lose ``member_id`` and
-``ActionPlanned.description``, their completions ``ActionCompleted.outcome``; ``action_id``
-stays, so an action's entries still hang together. A back-step's or closing's own entry is
-stored as it is (its reason is about the network). The timeline keeps that something happened,
-not who it was about. A rebuild from zero does the same, so both builds have the same content.
+``MemberInformed`` entries lose ``member_id``, and its ``MemberRemoved`` entries, the removing
+event's own included, lose ``reason`` and ``member_id`` the same way. The person-level actions
+planned for it lose ``member_id`` and ``ActionPlanned.description``, their completions
+``ActionCompleted.outcome``; ``action_id`` stays, so an action's entries still hang together.
+A back-step's or closing's own entry is stored as it is (its reason is about the network). The
+timeline keeps that something happened, not who it was about. A rebuild from zero does the
+same, so both builds have the same content.
 
 Summaries that name an intervention, a mayor's order or a plan action by its kind (the later
 events carry only its id) look the kind up in ``entities``: one row per intervention, order and
@@ -58,6 +60,7 @@ import msgspec
 from psycopg import sql
 
 from pga.domain.catalogue import DEFAULT_CATALOGUE, CatalogueList, PartnerRole
+from pga.domain.common import LetterRecipients
 from pga.domain.network import (
     PERSON_LEVEL_STEPS,
     ActionCompleted,
@@ -69,6 +72,7 @@ from pga.domain.network import (
     EvaluationCompleted,
     IntegralPlanAdopted,
     InterpretationRecorded,
+    MemberInformed,
     MemberPlaced,
     MemberRemoved,
     MonitoringRecorded,
@@ -86,6 +90,7 @@ from pga.domain.network import (
 )
 from pga.domain.trajectory import (
     ArrestRecorded,
+    BsnRecorded,
     CareReportMade,
     CaseConferenceHeld,
     Closed,
@@ -93,6 +98,7 @@ from pga.domain.trajectory import (
     DeEscalated,
     Escalated,
     InclusionDeclined,
+    InformationLetterSent,
     IntakeHeld,
     InterventionAborted,
     InterventionCompleted,
@@ -284,6 +290,23 @@ def _lower_label(entries: CatalogueList[Any], code: str) -> str:
 
 def _referred(event: Referred, _: Timeline) -> str:
     return f"Aangemeld door {event.referring_organisation} ({_offence(event.offence_category)})"
+
+
+RECIPIENT_LABELS: Mapping[LetterRecipients, str] = {
+    LetterRecipients.OUDERS: "de ouders",
+    LetterRecipients.JONGERE_EN_OUDERS: "de jongere en de ouders",
+    LetterRecipients.JONGERE: "de jongere",
+}
+"""Who got the information letter, in a Dutch sentence."""
+
+
+def _information_letter(event: InformationLetterSent, _: Timeline) -> str:
+    return f"Informatiebrief verstuurd aan {RECIPIENT_LABELS[event.recipients]}"
+
+
+def _member_informed(event: MemberInformed, _: Timeline) -> str:
+    recipients = RECIPIENT_LABELS[event.recipients]
+    return f"Jongere op de namenlijst geïnformeerd (informatiebrief aan {recipients})"
 
 
 def _regisseur_assigned(event: RegisseurAssigned, _: Timeline) -> str:
@@ -517,13 +540,15 @@ def _destroy_names(
 
     For every such member: the personal fields, the trajectory link and the member id (for a
     youth with a trajectory it is the youth's subject id) of its ``MemberPlaced`` entries (whose
-    summary loses the trajectory mention with it), the same of its ``MemberRemoved`` entries
-    (the removing event's own included), and those of the person-level actions planned for it
+    summary loses the trajectory mention with it), the member id of its ``MemberInformed``
+    entries, the same of its ``MemberRemoved`` entries (the removing event's own included), and
+    those of the person-level actions planned for it
     and their completions.
     """
     if isinstance(event, SteppedBack) and event.to_step in PERSON_LEVEL_STEPS:
         return  # a back-step within the person-level steps keeps the name list
     only = str(event.member_id) if isinstance(event, MemberRemoved) else None
+    about_member = {"MemberPlaced", "MemberInformed", "MemberRemoved"}
     earlier = [
         (row, msgspec.json.decode(row.details))
         for row in timeline.entries.where("aggregate_id", event.originator_id)
@@ -542,8 +567,7 @@ def _destroy_names(
         if row.kind == "ActionPlanned" and details.get("member_id") in members
     }
     for row, details in earlier:
-        about_member = row.kind in {"MemberPlaced", "MemberRemoved"}
-        concerned = (about_member and details["member_id"] in members) or (
+        concerned = (row.kind in about_member and details["member_id"] in members) or (
             row.kind in {"ActionPlanned", "ActionCompleted"} and details["action_id"] in actions
         )
         if not concerned:
@@ -551,7 +575,7 @@ def _destroy_names(
         blanked = dict.fromkeys(_PERSONAL_FIELDS.get(row.kind, ()))
         if row.kind == "MemberPlaced":
             blanked[_TRAJECTORY_LINK] = None  # the link leads to the named trajectory
-        if row.kind in {"MemberPlaced", "MemberRemoved", "ActionPlanned"}:
+        if row.kind in {*about_member, "ActionPlanned"}:
             blanked[_MEMBER_ID] = None  # a linked youth's member id is its subject id
         if any(details.get(name) is not None for name in blanked):
             row.details = _json_text({**details, **blanked})
@@ -579,7 +603,7 @@ class EventKind:
     occurred_on: Callable[[Any], date] | None
     """Return the event's business date (``None``: the event has none)."""
     fields: tuple[str, ...]
-    """The event's own fields, shown in ``details``."""
+    """The event's own fields shown in ``details`` (all but those encrypted at rest)."""
     effect: Effect | None = None
 
 
@@ -590,8 +614,9 @@ def _kind(
     occurred_on: str | None,
     effect: Effect | None = None,
 ) -> tuple[type[PgaEvent], EventKind]:
+    hidden = _BASE_FIELDS | set(event_class.encrypted_fields)
     fields = tuple(
-        field.name for field in dataclasses.fields(event_class) if field.name not in _BASE_FIELDS
+        field.name for field in dataclasses.fields(event_class) if field.name not in hidden
     )
     getter = None if occurred_on is None else attrgetter(occurred_on)
     return event_class, EventKind(aggregate_kind, summary, occurred_on, getter, fields, effect)
@@ -602,6 +627,9 @@ T, N = TRAJECTORY, NETWORK
 EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
     (
         _kind(Referred, T, _referred, "referred_on"),
+        # Recording (or correcting) the BSN is administrative: no business date; no value shown.
+        _kind(BsnRecorded, T, _fixed("BSN vastgelegd"), None),
+        _kind(InformationLetterSent, T, _information_letter, "sent_on"),
         _kind(RegisseurAssigned, T, _regisseur_assigned, None),
         _kind(PartnerInvolved, T, _partner_involved, "involvement.since"),
         _kind(PartnerWithdrawn, T, _partner_withdrawn, "withdrawn_on"),
@@ -648,6 +676,7 @@ EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
         _kind(SignalShared, N, _signal_shared, "observed_on"),
         _kind(BehaviourAssessed, N, _behaviour_assessed, "assessed_on"),
         _kind(MemberPlaced, N, _member_placed, "placed_on"),
+        _kind(MemberInformed, N, _member_informed, "sent_on"),
         _kind(
             MemberRemoved,
             N,

@@ -24,7 +24,8 @@ from pga.domain.network import Action, ActionLevel, Member, NetworkOpened, Netwo
 from pga.domain.trajectory import PlanGoal, Referred, Regisseur, Trajectory
 from pga.recording import CommandContext, EventMetadata, metadata_of, stamp
 from pga.store.database import ensure_schema, eventsourcing_env, resolve_database_url
-from pga.store.mapper import PersonalDataProtector, PgaMapper
+from pga.store.keys import FieldCipher, master_key
+from pga.store.mapper import FieldEncryption, PersonalDataProtector, PgaMapper
 from pga.store.recorder import SealingRecorder
 
 if TYPE_CHECKING:
@@ -120,8 +121,13 @@ class PgaApplication(Application[UUID]):
         clock_source: clock.Clock = clock.system_clock,
         new_id: Callable[[], UUID] = uuid4,
         protector: PersonalDataProtector | None = None,
+        field_cipher: FieldEncryption | None = None,
     ) -> None:
-        """Build the application on the eventsourcing environment ``env`` (see store.database)."""
+        """Build the application on the eventsourcing environment ``env`` (see store.database).
+
+        ``field_cipher`` encrypts the fields stored encrypted at rest (the BSN); without one,
+        recording or reading such a value fails (``open_application`` always configures one).
+        """
         self.catalogue = catalogue
         # The interval is configuration, so it is set per instance (the library reads it there).
         self.snapshotting_intervals = {  # type: ignore[misc]
@@ -131,6 +137,7 @@ class PgaApplication(Application[UUID]):
         self.clock = clock_source
         self.new_id = new_id
         self._protector = protector
+        self._field_cipher = field_cipher
         super().__init__(
             {
                 "IS_SNAPSHOTTING_ENABLED": "y",
@@ -141,7 +148,9 @@ class PgaApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Use the pga mapper (msgspec JSON, metadata, personal-field protection)."""
-        return PgaMapper(JSONTranscoder(), protector=self._protector)
+        return PgaMapper(
+            JSONTranscoder(), protector=self._protector, field_cipher=self._field_cipher
+        )
 
     # --- loading ---
 
@@ -323,6 +332,26 @@ class PgaApplication(Application[UUID]):
                 referring_organisation=referring_organisation,
                 regisseur=regisseur,
             ),
+        )
+
+    def record_bsn(
+        self, context: CommandContext, trajectory_id: UUID, expected_version: int, *, bsn: str
+    ) -> Recorded:
+        """Record (or correct) the youth's BSN; the store keeps it encrypted."""
+        return self._change(
+            context, Trajectory, trajectory_id, expected_version, lambda t: t.record_bsn(bsn)
+        )
+
+    def record_information_letter(
+        self, context: CommandContext, trajectory_id: UUID, expected_version: int, *, sent_on: date
+    ) -> Recorded:
+        """Record when the information letter about the referral was sent (informatieplicht)."""
+        return self._change(
+            context,
+            Trajectory,
+            trajectory_id,
+            expected_version,
+            lambda t: t.record_information_letter(sent_on=sent_on),
         )
 
     def assign_regisseur(
@@ -1100,6 +1129,24 @@ class PgaApplication(Application[UUID]):
             return self._save(context, network, entity_id=member.member_id)
         return self._save(context, network, trajectory, entity_id=member.member_id)
 
+    def inform_member(
+        self,
+        context: CommandContext,
+        network_id: UUID,
+        expected_version: int,
+        *,
+        member_id: UUID,
+        sent_on: date,
+    ) -> Recorded:
+        """Record when the information letter about a member's placement was sent."""
+        return self._change(
+            context,
+            YouthNetwork,
+            network_id,
+            expected_version,
+            lambda n: n.inform_member(member_id=member_id, sent_on=sent_on),
+        )
+
     def remove_member(
         self,
         context: CommandContext,
@@ -1429,6 +1476,8 @@ def open_application(settings: Settings, **options: Any) -> PgaApplication:  # n
     if settings.included_offences:
         catalogue = catalogue.with_included_offences(settings.included_offences)
     options.setdefault("snapshot_interval", settings.snapshot_interval)
+    if "field_cipher" not in options:
+        options["field_cipher"] = FieldCipher(master_key(settings))
     env = eventsourcing_env(url, settings.database_schema, pool_size=settings.db_pool_size)
     if settings.aggregate_cache_size:
         # The library's LRU cache: a load copies the cached aggregate and reads only the events

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import re
@@ -42,6 +44,11 @@ API_WAIT_SECONDS = "PGA_API_WAIT_SECONDS"
 READY_MAX_LAG_SECONDS = "PGA_READY_MAX_LAG_SECONDS"
 SERVE_PROJECTIONS = "PGA_SERVE_PROJECTIONS"
 AGGREGATE_CACHE_SIZE = "PGA_AGGREGATE_CACHE_SIZE"
+MASTER_KEY = "PGA_MASTER_KEY"
+MASTER_KEY_FILE = "PGA_MASTER_KEY_FILE"
+INFORMATION_LETTER_DAYS = "PGA_INFORMATION_LETTER_DAYS"
+#: A master key is exactly this many random bytes (given base64-encoded).
+MASTER_KEY_BYTES = 32
 _MIN_SECRET_LENGTH = 32
 
 _URL_SCHEMES = ("postgresql://", "postgres://")
@@ -115,6 +122,13 @@ class Settings:
     with the events stored after it on every load, so several processes stay correct."""
     serve_projections: bool = True
     """``pga serve`` runs the projection runner in each worker (one is active, others stand by)."""
+    master_key: bytes | None = field(default=None, repr=False)
+    """The installation's master key (32 bytes); field and pseudonym keys are derived from it."""
+    master_key_file: Path | None = None
+    """A file holding the base64 master key; without either, a development key in ``data_dir``."""
+    information_letter_days: int = 30
+    """The information letter (informatieplicht) is due this many days after the referral or
+    the placement on a name list (AVG art. 14(3)(a): at the latest within one month)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -158,7 +172,18 @@ class Settings:
             aggregate_cache_size=_read(
                 env, AGGREGATE_CACHE_SIZE, 1000, _integer_between(0, 1_000_000)
             ),
-        )
+            master_key=_read(env, MASTER_KEY, None, master_key_bytes),
+            master_key_file=_read(env, MASTER_KEY_FILE, None, _existing_file),
+            information_letter_days=_read(
+                env, INFORMATION_LETTER_DAYS, 30, _integer_between(1, 366)
+            ),
+        ).checked()
+
+    def checked(self) -> Settings:
+        """Return the settings; refuse combinations of variables that contradict each other."""
+        if self.master_key is not None and self.master_key_file is not None:
+            raise SettingsError(MASTER_KEY, f"set {MASTER_KEY} or {MASTER_KEY_FILE}, not both")
+        return self
 
 
 def _read(
@@ -265,6 +290,23 @@ def _secret(raw: str) -> bytes:
         msg = f"must be a secret of at least {_MIN_SECRET_LENGTH} characters"
         raise ValueError(msg)
     return hashlib.sha256(raw.encode()).digest()
+
+
+def master_key_bytes(raw: str) -> bytes:
+    """Decode a base64 master key of exactly 32 bytes (the message never echoes the value)."""
+    standard = raw.strip().replace("-", "+").replace("_", "/")  # urlsafe base64 too
+    try:
+        key = base64.b64decode(standard, validate=True)
+    except (binascii.Error, ValueError):
+        msg = f"must be the base64 encoding of {MASTER_KEY_BYTES} random bytes"
+        raise ValueError(msg) from None
+    if len(key) != MASTER_KEY_BYTES:
+        msg = (
+            f"must be the base64 encoding of exactly {MASTER_KEY_BYTES} bytes "
+            f"(this one holds {len(key)})"
+        )
+        raise ValueError(msg)
+    return key
 
 
 def _organisations(raw: str) -> tuple[str, ...]:

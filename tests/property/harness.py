@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant
 
 from pga.domain import DomainError
 from pga.domain.clock import recording_clock
+from pga.store.keys import FieldCipher, MasterKey
 from pga.store.mapper import PgaMapper
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
     from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
 
-MAPPER = PgaMapper(JSONTranscoder())
+#: The store's mapper, with a synthetic master key: the BSN is stored encrypted.
+MAPPER = PgaMapper(JSONTranscoder(), field_cipher=FieldCipher(MasterKey(bytes(range(32)))))
 
 #: The fake "now" the machines record at: a weekday morning, far from midnight.
 START = datetime(2024, 6, 14, 9, 30, tzinfo=UTC)

@@ -37,6 +37,7 @@ from pga.domain.network import Member, NetworkStep, YouthNetwork
 from pga.domain.trajectory import PlanGoal, Regisseur, Trajectory
 from pga.recording import METADATA_KEY, Actor, CommandContext, EventMetadata, metadata_of
 from pga.store.database import ensure_schema, eventsourcing_env
+from pga.store.keys import FieldCipher, MasterKey
 
 from .draws import DAYS, TEXTS, days_from_today
 from .harness import START, TODAY, assert_same_aggregate, assert_same_state, replay
@@ -164,6 +165,7 @@ class ApplicationMachine(RuleBasedStateMachine):
             snapshot_interval=SNAPSHOT_INTERVAL,
             clock_source=recorded_at_start,
             new_id=self.ids,
+            field_cipher=FieldCipher(MasterKey(bytes(range(32)))),  # the BSN is stored encrypted
         )
         self.model: dict[UUID, Aggregate] = {}
         self.model_events: dict[UUID, list[CanMutateAggregate[UUID]]] = {}
@@ -469,6 +471,34 @@ class ApplicationMachine(RuleBasedStateMachine):
             ),
             lambda model: self.trajectory(model, trajectory_id).make_care_report(
                 made_on=made_on, summary=summary
+            ),
+        )
+
+    @rule(data=st.data(), call=CALLS, number=st.sampled_from(("111222333", "123456782", "1")))
+    def record_bsn(self, data: st.DataObject, call: Call, number: str) -> None:
+        """Record (or correct) the BSN; the store keeps it encrypted, snapshots included."""
+        trajectory_id = data.draw(self.trajectory_ids())
+        self.command(
+            call,
+            trajectory_id,
+            lambda context, version: self.app.record_bsn(
+                context, trajectory_id, version, bsn=number
+            ),
+            lambda model: self.trajectory(model, trajectory_id).record_bsn(number),
+        )
+
+    @rule(data=st.data(), call=CALLS, sent_on=DAY)
+    def record_information_letter(self, data: st.DataObject, call: Call, sent_on: date) -> None:
+        """Record the information letter about the referral (once)."""
+        trajectory_id = data.draw(self.trajectory_ids())
+        self.command(
+            call,
+            trajectory_id,
+            lambda context, version: self.app.record_information_letter(
+                context, trajectory_id, version, sent_on=sent_on
+            ),
+            lambda model: self.trajectory(model, trajectory_id).record_information_letter(
+                sent_on=sent_on
             ),
         )
 

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 
 from pga.domain import DEFAULT_CATALOGUE, PartnerRole
 from pga.domain.catalogue import NON_CASE_ROLES
+from pga.domain.common import letter_recipients
 from pga.domain.network import (
     CLOSABLE_STEPS,
     EXTRA_BACK_STEPS,
@@ -307,6 +308,21 @@ class NetworkMachine(AggregateMachine):
             )
             assert born_on is None or born_on <= placed_on
             self.ever_placed.add(member_id)
+
+    @rule(data=st.data(), sent_on=DAYS)
+    def inform_member(self, data: st.DataObject, sent_on: date) -> None:
+        """Record the information letter to a member: once, not before the placement."""
+        member_id = data.draw(known_or(self.network.members, MEMBER_IDS))
+        member = self.network.members.get(member_id)
+        command = partial(self.network.inform_member, member_id=member_id, sent_on=sent_on)
+        if self.attempt_on_network(command, happened=(sent_on,)):
+            assert member is not None
+            assert member.informed_on is None
+            assert sent_on >= member.placed_on
+            assert self.network.members[member_id].informed_on == sent_on
+            assert self.network.members[member_id].letter_recipients == (
+                letter_recipients(member.born_on, member.placed_on)
+            )
 
     @rule(data=st.data(), removed_on=DAYS, why=TEXTS)
     def remove_member(self, data: st.DataObject, removed_on: date, why: str) -> None:

@@ -460,6 +460,23 @@ class TrajectoryMachine(AggregateMachine):
             assert incident_on is not None or not CATALOGUE.jit_steps[kind].needs_incident
             assert incident_on is None or incident_on <= occurred_on
 
+    @rule(number=st.sampled_from(("111222333", "123456782", "123456783", "000000000", "1234")))
+    def record_bsn(self, number: str) -> None:
+        """Record (or correct) the BSN: only numbers that pass the elfproef."""
+        if self.attempt_on_trajectory(partial(self.trajectory.record_bsn, number)):
+            assert number in {"111222333", "123456782"}
+            assert self.trajectory.bsn == number
+
+    @rule(sent_on=DAYS)
+    def record_information_letter(self, sent_on: date) -> None:
+        """Record the information letter: once, between the referral and today."""
+        already = self.trajectory.letter_sent_on
+        command = partial(self.trajectory.record_information_letter, sent_on=sent_on)
+        if self.attempt_on_trajectory(command, happened=(sent_on,)):
+            assert already is None
+            assert sent_on >= self.trajectory.referred_on
+            assert self.trajectory.letter_sent_on == sent_on
+
     @rule(made_on=DAYS, summary=TEXTS)
     def make_care_report(self, made_on: date, summary: str) -> None:
         """Record a care report to Veilig Thuis, with a summary."""
@@ -913,6 +930,7 @@ class TrajectoryMachine(AggregateMachine):
             assert trajectory.family_name is None
             assert trajectory.born_on is None
             assert trajectory.police_reference is None
+            assert trajectory.bsn is None
             assert trajectory.plan is None or trajectory.plan.goals == ()
 
 

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from pga.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, PartnerRole
+from pga.domain.common import letter_recipients
 from pga.domain.network import Action, ActionLevel, Member, NetworkStep, YouthNetwork
 from pga.domain.trajectory import PlanGoal, Regisseur, Trajectory, TrajectoryStatus
 
@@ -222,6 +223,7 @@ def member(
         role_in_group=None,
         trajectory_id=trajectory_id,
         placed_on=placed_on,
+        letter_recipients=letter_recipients(born_on, placed_on),
     )
 
 

@@ -9,8 +9,9 @@ import msgspec
 import pytest
 
 from pga.domain.network import NetworkStep
+from pga.privacy.pseudonym import youth_reference
 from projections.network_board import DEFAULT_DEADLINES, STEP_ORDER, StepDeadlines
-from projections.network_graph import NetworkGraph, incident_digest, youth_reference
+from projections.network_graph import NetworkGraph, incident_digest
 
 
 def test_every_open_step_has_a_default_due_period_and_a_closed_file_none() -> None:

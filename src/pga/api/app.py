@@ -31,6 +31,7 @@ from pga.api.meta import api_document
 from pga.api.problems import handle_exception
 from pga.api.state import STATE_KEY, ApiState
 from pga.application import PgaApplication, open_application
+from pga.privacy.policy import Policy, load_policy
 from pga.store.database import resolve_database_url
 from projections import read_models
 from projections.config import caseload_thresholds, figures_minimum_cell, step_deadlines
@@ -104,12 +105,21 @@ def create_app(
 ) -> Litestar:
     """Build the API (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``)."""
     keys = verification_keys(settings)
+    policy = load_policy()
+    # A partner command the API does not offer is a policy error: refuse to start.
+    policy.check_commands(
+        {
+            route.operation_id
+            for route in (*trajectories.COMMANDS, *networks.COMMANDS)
+            if not route.creates
+        }
+    )
     auth = jwt_auth(settings, keys, exclude=[f"^{path}" for path in PUBLIC_PATHS])
     project = settings.serve_projections if run_projections is None else run_projections
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        state = await anyio.to_thread.run_sync(_open_state, settings, keys, application)
+        state = await anyio.to_thread.run_sync(_open_state, settings, keys, policy, application)
         app.state[STATE_KEY] = state
         stop = threading.Event()
         runner = _start_runner(state, stop) if project else None
@@ -159,7 +169,10 @@ def asgi(settings: Settings, **options: Any) -> ASGIApp:  # noqa: ANN401
 
 
 def _open_state(
-    settings: Settings, keys: VerificationKeys, application: PgaApplication | None
+    settings: Settings,
+    keys: VerificationKeys,
+    policy: Policy,
+    application: PgaApplication | None,
 ) -> ApiState:
     app = application or open_application(settings)
     url = resolve_database_url(settings)
@@ -182,6 +195,7 @@ def _open_state(
         thresholds=caseload_thresholds(settings),
         deadlines=step_deadlines(settings),
         minimum_cell=figures_minimum_cell(settings),
+        policy=policy,
     )
 
 

@@ -12,7 +12,6 @@ Required claims: ``sub`` (user), ``org`` (organisation id), ``role`` (a catalogu
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import time
@@ -25,6 +24,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from pga.domain.catalogue import PartnerRole
+from pga.files import create_private_file
 from pga.recording import Actor
 from pga.settings import SYMMETRIC_ALGORITHMS
 
@@ -131,19 +131,7 @@ def _development_secret(data_dir: Path, *, create: bool) -> str:
         if not create:
             msg = "no PGA_JWT_* keys are configured and there is no development secret yet"
             raise KeyConfigurationError(msg)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        # Written whole to a private temporary file, then linked into place: readable by its
-        # owner only, never seen half-written, and of two concurrent starts the first one wins.
-        temporary = data_dir / f".{DEVELOPMENT_SECRET_FILE}.{os.getpid()}"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
+        create_private_file(path, secrets.token_urlsafe(48))
     secret = path.read_text().strip()
     if len(secret) < _MIN_SECRET_LENGTH:
         msg = f"the development secret in {DEVELOPMENT_SECRET_FILE} is too short; delete the file"

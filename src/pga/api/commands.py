@@ -8,9 +8,13 @@ one is stored. A successful command answers the new ``ETag``; with
 ``Prefer: return=representation`` it waits (at most ``PGA_API_WAIT_SECONDS``) until the read
 models have processed the command and answers the updated resource.
 
-A route is data: its path, its request body (a ``msgspec.Struct``), the roles that may issue it
-and how to call the application. ``command_handler`` turns it into a Litestar handler whose
-signature Litestar reads for validation and for the OpenAPI document.
+A route is data: its path, its request body (a ``msgspec.Struct``), the regie roles that may
+issue it and how to call the application. Partner roles may issue it where the privacy policy
+grants them the operation, and only on an aggregate their organisation is involved in now, in
+that role (else 404, as if it did not exist); ``partner_check`` adds what the operation needs
+besides (the partner is responsible for the intervention, records as its own organisation).
+``command_handler`` turns a route into a Litestar handler whose signature Litestar reads for
+validation and for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, post
 from litestar.datastructures import ResponseHeader
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
 
 from pga.api.http import API_PREFIX, check_request, safe_name
@@ -33,10 +38,18 @@ from pga.api.problems import (
     CREATE_PROBLEMS,
     BadRequest,
     InvalidParam,
+    NotInvolved,
     PreconditionRequired,
     without_values,
 )
-from pga.api.state import api_state, command_context, requires
+from pga.api.state import (
+    actor,
+    api_state,
+    command_context,
+    partner_command,
+    partner_viewer,
+    requires,
+)
 from projections.control import wait_for
 from projections.runner import ProjectionError
 
@@ -48,7 +61,8 @@ if TYPE_CHECKING:
     from pga.api.state import ApiState
     from pga.application import PgaApplication, Recorded
     from pga.domain.catalogue import PartnerRole
-    from pga.recording import CommandContext
+    from pga.recording import Actor, CommandContext
+    from projections.partner_views import Viewer
 
 _ETAG = re.compile(r'\s*"(\d{1,9})"\s*')
 
@@ -114,6 +128,13 @@ class Resource:
     detail_type: Any
     """The detail representation's type (for the OpenAPI document)."""
     tag: str
+    load: Callable[[PgaApplication, UUID], Any]
+    """Loads the aggregate (404 for an unknown id or another kind's id)."""
+    partner_read_model: str
+    """The read model a partner's representation waits for."""
+    represent_partner: Callable[[ApiState, UUID, Viewer], Any]
+    """Builds a partner's representation (its own view)."""
+    partner_type: Any
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,8 @@ class CommandRoute:
     creates: bool = False
     """The command creates the aggregate (no ``If-Match``; 201 with ``Location``)."""
     extra_path_parameters: tuple[str, ...] = field(default=())
+    partner_check: Callable[[Actor, Any, Any, Mapping[str, Any]], None] | None = None
+    """``(actor, aggregate, body, other path params)``: raise ``NotResponsible`` to refuse."""
 
 
 def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler:
@@ -154,10 +177,13 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         version = None if route.creates else expected_version(request)
         aggregate_id = None if route.creates else path[resource.id_parameter]
         others = {name: path[name] for name in route.extra_path_parameters}
+        viewer = partner_viewer(request, *route.roles)
+        if viewer is not None:
+            _check_partner(request, resource, route, aggregate_id, data, others)
         recorded = route.call(
             state.app, command_context(request), aggregate_id, version, data, others
         )
-        return _answer(request, state, resource, route, recorded)
+        return _answer(request, state, resource, route, recorded, viewer)
 
     # Litestar reads the handler's signature for validation and the OpenAPI document: the body
     # type and the path parameters differ per route, so the signature is written per route.
@@ -165,7 +191,7 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         "request": Request[Any, Any, Any],
         "data": Annotated[route.body, Body(schema_extra={"additionalProperties": False})],
         **dict.fromkeys(path_parameters, FromPath[UUID]),
-        "return": Response[CommandResult | resource.detail_type],  # type: ignore[name-defined]
+        "return": Response[CommandResult | resource.detail_type | resource.partner_type],  # type: ignore[name-defined]
     }
     handle.__annotations__ = annotations
     handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -208,7 +234,7 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         summary=route.summary,
         description=route.description or None,
         tags=[resource.tag],
-        guards=[requires(*route.roles)],
+        guards=[requires(*route.roles, partners=partner_command(route.operation_id))],
         status_code=HTTPStatus.CREATED if route.creates else HTTPStatus.OK,
         responses=CREATE_PROBLEMS if route.creates else COMMAND_PROBLEMS,
         response_headers=headers,
@@ -256,12 +282,37 @@ def _invalid_body(raw: str) -> BadRequest:
     )
 
 
+def _check_partner(
+    request: Request[Any, Any, Any],
+    resource: Resource,
+    route: CommandRoute,
+    aggregate_id: UUID | None,
+    body: Any,  # noqa: ANN401 - the route's body
+    others: Mapping[str, Any],
+) -> None:
+    """Refuse a partner's command where its organisation is not involved or not responsible.
+
+    Involvement is read from the aggregate itself (not a read model), so a withdrawal takes
+    effect on the very next request.
+    """
+    user = actor(request)
+    if aggregate_id is None:  # the policy grants partners no creating command
+        raise PermissionDeniedException
+    aggregate = resource.load(api_state(request).app, aggregate_id)
+    involvement = aggregate.partners.get(user.organisation)
+    if involvement is None or involvement.role != user.role:
+        raise NotInvolved
+    if route.partner_check is not None:
+        route.partner_check(user, aggregate, body, others)
+
+
 def _answer(
     request: Request[Any, Any, Any],
     state: ApiState,
     resource: Resource,
     route: CommandRoute,
     recorded: Recorded,
+    viewer: Viewer | None,
 ) -> Response[Any]:
     headers = {"ETag": etag(recorded.version)}
     status = HTTPStatus.CREATED if route.creates else HTTPStatus.OK
@@ -273,12 +324,19 @@ def _answer(
         entity_id=recorded.entity_id,
         linked_versions=dict(recorded.linked_versions) or None,
     )
-    if wants_representation(request) and _caught_up(state, resource.read_model, recorded.position):
-        body = resource.represent(state, recorded.aggregate_id)
-        # The representation is the current state: a later command may already be in it, and
-        # the ETag must describe what is sent.
-        headers["ETag"] = etag(body.version)
-        headers["Preference-Applied"] = "return=representation"
+    read_model = resource.read_model if viewer is None else resource.partner_read_model
+    if wants_representation(request) and _caught_up(state, read_model, recorded.position):
+        representation = (
+            resource.represent(state, recorded.aggregate_id)
+            if viewer is None
+            else resource.represent_partner(state, recorded.aggregate_id, viewer)
+        )
+        if representation is not None and representation.version is not None:
+            # The representation is the current state: a later command may already be in it,
+            # and the ETag must describe what is sent.
+            body = representation
+            headers["ETag"] = etag(representation.version)
+            headers["Preference-Applied"] = "return=representation"
     return Response(body, status_code=status, headers=headers)
 
 

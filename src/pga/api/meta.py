@@ -14,14 +14,21 @@ from pga.api.http import API_PREFIX
 from pga.api.problems import READ_PROBLEMS, problem
 from pga.api.state import api_state
 from projections import read_models
+from projections.caseload import CaseloadPage
 from projections.control import status
+from projections.network_board import NetworkPage
+from projections.timeline import TimelinePage
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _DOCUMENT_KEY = "pga_openapi_document"
 #: Response schemas that admit no other properties (Litestar leaves them open).
-CLOSED_SCHEMAS = (CommandResult.__name__,)
+#: Schemas that allow no other members, so that "oneOf" of a regie and a partner representation
+#: (or of a representation and the short command result) has exactly one match.
+CLOSED_SCHEMAS = tuple(
+    schema.__name__ for schema in (CommandResult, CaseloadPage, NetworkPage, TimelinePage)
+)
 
 
 @get(

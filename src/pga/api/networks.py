@@ -38,15 +38,25 @@ from pga.api.common import (
     call_command,
     query_error,
 )
-from pga.api.problems import READ_PROBLEMS
-from pga.api.state import NETWORK_ROLES, ApiState, api_state, requires
+from pga.api.partners import network_view, timeline_view
+from pga.api.problems import READ_PROBLEMS, NotResponsible
+from pga.api.state import (
+    NETWORK_ROLES,
+    ApiState,
+    api_state,
+    partner_viewer,
+    partner_views,
+    requires,
+)
 from pga.application import AggregateNotFound
+from pga.domain.common import LetterRecipients
 from pga.domain.errors import UnknownEntity
 from pga.domain.network import (
     ActionLevel,
     NetworkStep,
     YouthNetwork,
 )
+from pga.privacy.policy import NETWORK
 from projections.control import ReadModelUnavailable
 from projections.network_board import (
     Board,
@@ -57,6 +67,12 @@ from projections.network_board import (
 )
 from projections.network_graph import Graph, graph
 from projections.paging import DEFAULT_PAGE_SIZE
+from projections.partner_views import (
+    PartnerNetwork,
+    PartnerNetworkPage,
+    PartnerTimelinePage,
+    partner_networks,
+)
 from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
@@ -65,13 +81,16 @@ if TYPE_CHECKING:
     from litestar.handlers import HTTPRouteHandler
 
     from pga.application import PgaApplication, Recorded
-    from pga.recording import CommandContext
+    from pga.recording import Actor, CommandContext
 
 TAG = "networks"
 _ETAG_HEADER = [
     ResponseHeader(name="ETag", description="De versie van het netwerk.", documentation_only=True)
 ]
+#: The board and the graph are the regie's (the graph links named youths across cases).
 _GUARDS = [requires(*NETWORK_ROLES)]
+#: Lists, details and timelines: the regie, and partners their own views.
+_READERS = [requires(*NETWORK_ROLES, partners=partner_views)]
 
 
 # --- representations ---
@@ -118,6 +137,10 @@ class NetworkMember(Camel):
     role_in_group: str | None
     trajectory_id: UUID | None
     placed_on: date
+    letter_recipients: LetterRecipients
+    """Who gets the information letter about the placement (by age on ``placedOn``)."""
+    informed_on: date | None
+    """When the information letter was sent (``null``: not yet)."""
 
 
 class NetworkAction(Camel):
@@ -227,6 +250,8 @@ def _detail(state: ApiState, network: YouthNetwork) -> NetworkDetail:
                 role_in_group=member.role_in_group,
                 trajectory_id=member.trajectory_id,
                 placed_on=member.placed_on,
+                letter_recipients=member.letter_recipients,
+                informed_on=member.informed_on,
             )
             for member in network.members.values()
         ],
@@ -262,6 +287,10 @@ RESOURCE = Resource(
     represent=network_detail,
     detail_type=NetworkDetail,
     tag=TAG,
+    load=lambda app, network_id: app.network(network_id),
+    partner_read_model="partner_views",
+    represent_partner=network_view,
+    partner_type=PartnerNetwork,
 )
 
 
@@ -274,8 +303,12 @@ IncludeClosed = Annotated[bool, QueryParameter(name="includeClosed")]
     "/networks",
     operation_id="listNetworks",
     summary="Het netwerkbord als lijst: netwerken met stap, termijn en tellingen, per pagina",
+    description=(
+        "Een partnerrol krijgt de netwerken waarbij de eigen organisatie nu convenantpartner is, "
+        "zoals het privacybeleid die rol ze laat zien."
+    ),
     tags=[TAG],
-    guards=_GUARDS,
+    guards=_READERS,
     responses=READ_PROBLEMS,
     sync_to_thread=True,
 )
@@ -286,9 +319,21 @@ def list_network_rows(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     step: Annotated[NetworkStep | None, QueryParameter(name="step")] = None,
     include_closed: IncludeClosed = False,
-) -> NetworkPage:
+) -> NetworkPage | PartnerNetworkPage:
     """List networks by working name (closed files only with ``includeClosed`` or that step)."""
     state = api_state(request)
+    viewer = partner_viewer(request, *NETWORK_ROLES)
+    if viewer is not None:
+        with state.connection() as connection:
+            return partner_networks(
+                connection,
+                state.schema,
+                viewer,
+                steps=() if step is None else (step.value,),
+                closed=None if include_closed or step is not None else False,
+                page=page,
+                page_size=page_size,
+            )
     try:
         with state.connection() as connection:
             return list_networks(
@@ -336,17 +381,26 @@ def get_network_board(
     "/networks/{network_id:uuid}",
     operation_id="getNetwork",
     summary="Eén jeugdnetwerk in zijn huidige toestand",
+    description=(
+        "Een partnerrol krijgt zijn eigen weergave, alleen zolang de eigen organisatie "
+        "convenantpartner van het netwerk is; gegevens over personen pas vanaf stap 2B."
+    ),
     tags=[TAG],
-    guards=_GUARDS,
+    guards=_READERS,
     responses=READ_PROBLEMS,
     response_headers=_ETAG_HEADER,
     sync_to_thread=True,
 )
 def get_network(
     request: Request[Any, Any, Any], network_id: FromPath[UUID]
-) -> Response[NetworkDetail]:
-    """Return the network with its version as ``ETag``."""
+) -> Response[NetworkDetail | PartnerNetwork]:
+    """Return the network with its version as ``ETag`` (a partner: its own view)."""
     state = api_state(request)
+    viewer = partner_viewer(request, *NETWORK_ROLES)
+    if viewer is not None:
+        view = network_view(state, network_id, viewer)
+        headers = {} if view.version is None else {"ETag": etag(view.version)}
+        return Response(view, headers=headers)
     detail = network_detail(state, network_id)
     return Response(detail, headers={"ETag": etag(detail.version)})
 
@@ -356,7 +410,7 @@ def get_network(
     operation_id="getNetworkTimeline",
     summary="De tijdlijn van een jeugdnetwerk",
     tags=[TAG],
-    guards=_GUARDS,
+    guards=_READERS,
     responses=READ_PROBLEMS,
     sync_to_thread=True,
 )
@@ -366,10 +420,15 @@ def get_network_timeline(
     page: Page = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     order: Annotated[Literal["asc", "desc"], QueryParameter(name="order")] = "asc",
-) -> TimelinePage:
+) -> TimelinePage | PartnerTimelinePage:
     """Return one page of the network's timeline (404 when there is no such network)."""
     state = api_state(request)
-    state.app.network(network_id)  # 404 for an unknown id or a trajectory's id
+    network = state.app.network(network_id)  # 404 for an unknown id or a trajectory's id
+    viewer = partner_viewer(request, *NETWORK_ROLES)
+    if viewer is not None:
+        return timeline_view(
+            state, network, NETWORK, viewer, page=page, page_size=page_size, order=order
+        )
     try:
         with state.connection() as connection:
             return timeline(
@@ -466,6 +525,12 @@ class MemberIn(NetworkBody):
     born_on: date | None = None
     role_in_group: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     trajectory_id: UUID | None = None
+
+
+class MemberInformationLetterIn(NetworkBody):
+    """When the information letter about a member's placement on the name list was sent."""
+
+    sent_on: date
 
 
 class MemberRemovalIn(NetworkBody):
@@ -599,6 +664,28 @@ def _place_member(
         raise
 
 
+def _own_signal(
+    user: Actor, _network: YouthNetwork, body: GroupSignalIn, _path: Mapping[str, Any]
+) -> None:
+    """Refuse a partner's signal shared as another organisation."""
+    if body.source_organisation != user.organisation:
+        msg = "Een partner deelt een signaal alleen als de eigen organisatie."
+        raise NotResponsible(detail=msg)
+
+
+def _responsible_for_action(
+    user: Actor,
+    network: YouthNetwork,
+    _body: Any,  # noqa: ANN401
+    path: Mapping[str, Any],
+) -> None:
+    """Refuse a partner completing an action another organisation is responsible for."""
+    action = network.actions.get(path["action_id"])
+    if action is not None and action.organisation != user.organisation:
+        msg = "Alleen de verantwoordelijke organisatie legt vast dat een actie is uitgevoerd."
+        raise NotResponsible(detail=msg)
+
+
 def _route(
     operation_id: str,
     path: str,
@@ -608,7 +695,9 @@ def _route(
     *extra: str,
     creates: bool = False,
     description: str = "",
+    partner_check: Any = None,  # noqa: ANN401 - see CommandRoute.partner_check
 ) -> CommandRoute:
+    """Describe a network command, open to ``NETWORK_ROLES`` (partners per the policy)."""
     return CommandRoute(
         operation_id=operation_id,
         path=path,
@@ -619,6 +708,7 @@ def _route(
         description=description,
         creates=creates,
         extra_path_parameters=extra,
+        partner_check=partner_check,
     )
 
 
@@ -658,6 +748,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         GroupSignalIn,
         "share_signal",
         "Deel een signaal over groepsgedrag (groepsniveau, geen namen)",
+        partner_check=_own_signal,
     ),
     _route(
         "assessBehaviour",
@@ -676,6 +767,20 @@ COMMANDS: tuple[CommandRoute, ...] = (
             "Met trajectoryId is het lid de jongere van dat PGA-traject; het traject legt de "
             "koppeling vast in dezelfde transactie (zijn versie verandert dus ook). entityId in "
             "het antwoord is het id van het lid."
+        ),
+    ),
+    _route(
+        "informMember",
+        "/members/{member_id:uuid}/information-letters",
+        MemberInformationLetterIn,
+        "inform_member",
+        "Leg vast wanneer de informatiebrief over de plaatsing op de namenlijst is verstuurd",
+        "member_id",
+        description=(
+            "De brief gaat naar de ouders (jonger dan 12), de jongere en de ouders (12 tot en met "
+            "15) of de jongere (16 en ouder), naar de leeftijd op de plaatsingsdatum; zonder "
+            "geboortedatum naar de jongere en de ouders. Eén keer per lid (409, "
+            "information-letter-already-sent)."
         ),
     ),
     _route(
@@ -736,6 +841,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "complete_action",
         "Leg vast dat een actie is uitgevoerd (stap 6-7)",
         "action_id",
+        partner_check=_responsible_for_action,
     ),
     _route(
         "adoptIntegralPlan",

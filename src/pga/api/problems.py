@@ -110,6 +110,21 @@ class NotAcceptable(HTTPException):
     status_code = 406
 
 
+class NotResponsible(HTTPException):
+    """A partner acting for another organisation or on what another one is responsible for."""
+
+    status_code = 403
+    pga_detail = True
+    rule = "not-responsible"
+
+
+class NotInvolved(Exception):
+    """A partner asking about a case its organisation is not involved in: 404, as if unknown.
+
+    The answer is the same as for an id that does not exist, so it reveals nothing.
+    """
+
+
 class BadRequest(HTTPException):
     """Invalid input found by the API itself (a header, a query parameter); names the field."""
 
@@ -289,6 +304,7 @@ _MAPPINGS: tuple[tuple[type[Exception], Callable[[Any], Mapped]], ...] = (
     (VersionConflict, _stale),
     (LinkedAggregateChanged, _linked_changed),
     (AggregateNotFound, _not_found),
+    (NotInvolved, _not_found),
     (UnknownEntity, _unknown_entity),
     (DomainError, _domain),
     (ReadModelUnavailable, _unavailable),

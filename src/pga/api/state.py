@@ -16,6 +16,7 @@ from litestar.exceptions import PermissionDeniedException
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor, CommandContext
 from projections.control import ReadModelUnavailable
+from projections.partner_views import Viewer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from pga.api.auth import VerificationKeys
     from pga.application import PgaApplication
+    from pga.privacy.policy import Policy
     from pga.settings import Settings
     from projections.caseload import CaseloadThresholds
     from projections.network_board import StepDeadlines
@@ -50,6 +52,7 @@ class ApiState:
     thresholds: CaseloadThresholds
     deadlines: StepDeadlines
     minimum_cell: int
+    policy: Policy
 
     @property
     def schema(self) -> str:
@@ -98,13 +101,30 @@ def command_context(request: Request[Any, Any, Any]) -> CommandContext:
     return CommandContext(actor=actor(request), correlation_id=correlation)
 
 
+def partner_views(policy: Policy, role: PartnerRole) -> bool:
+    """Every partner role the policy describes may read (its own, filtered view)."""
+    return policy.partner(role) is not None
+
+
+def partner_command(operation_id: str) -> Callable[[Policy, PartnerRole], bool]:
+    """Return the rule: the partner roles the policy grants ``operation_id``."""
+
+    def rule(policy: Policy, role: PartnerRole) -> bool:
+        return policy.may_issue(role, operation_id)
+
+    rule.__name__ = f"may_{operation_id}"
+    return rule
+
+
 def requires(
     *roles: PartnerRole,
+    partners: Callable[[Policy, PartnerRole], bool] | None = None,
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """Return a guard: the actor has one of ``roles`` and works for a regie organisation.
+    """Return a guard: the actor directs (one of ``roles``, at a regie organisation) or partners.
 
     The regie organisations are the municipality and those directing cases on its behalf
-    (``PGA_REGIE_ORGANISATIONS``).
+    (``PGA_REGIE_ORGANISATIONS``). ``partners`` says which partner roles pass too (their views
+    and their commands are then limited by need-to-know in the handler).
 
     OPTIONS requests pass: the JWT middleware does not authenticate them, and they show no data.
     """
@@ -114,19 +134,35 @@ def requires(
         if connection.scope.get("method") == "OPTIONS":
             return
         user = connection.scope.get("user")
-        if not isinstance(user, Actor) or user.role not in allowed:
+        if not isinstance(user, Actor):
             raise PermissionDeniedException
         state: ApiState = connection.app.state[STATE_KEY]
-        if user.organisation not in state.settings.regie_organisations:
-            raise PermissionDeniedException
+        if user.role in allowed and user.organisation in state.settings.regie_organisations:
+            return
+        if partners is not None and partners(state.policy, user.role):
+            return
+        raise PermissionDeniedException
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(role.value for role in allowed))}"
     return guard
 
 
-#: Who may act on trajectories until the privacy issue adds partner views and partner commands.
+def partner_viewer(request: Request[Any, Any, Any], *roles: PartnerRole) -> Viewer | None:
+    """Return the partner asking, or ``None`` when the actor directs (sees everything).
+
+    The guard has passed, so an actor that does not direct (one of ``roles`` at a regie
+    organisation) is a partner role of the policy.
+    """
+    user = actor(request)
+    state = api_state(request)
+    if user.role in roles and user.organisation in state.settings.regie_organisations:
+        return None
+    return Viewer(organisation=user.organisation, role=user.role.value)
+
+
+#: Who directs trajectories (the full representation); partners follow the privacy policy.
 TRAJECTORY_ROLES = (PartnerRole.REGISSEUR,)
-#: Who may act on youth networks.
+#: Who directs youth networks (the full representation); partners follow the privacy policy.
 NETWORK_ROLES = (PartnerRole.REGISSEUR, PartnerRole.PROCESREGISSEUR)
 #: Who may read the (suppressed, aggregate) half-year figures.
 FIGURES_ROLES = (

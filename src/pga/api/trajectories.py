@@ -23,9 +23,18 @@ from pga.api.common import (
     call_command,
     query_error,
 )
-from pga.api.problems import READ_PROBLEMS
-from pga.api.state import TRAJECTORY_ROLES, ApiState, api_state, requires
+from pga.api.partners import refuse_regie_filters, timeline_view, trajectory_view
+from pga.api.problems import READ_PROBLEMS, NotResponsible
+from pga.api.state import (
+    TRAJECTORY_ROLES,
+    ApiState,
+    api_state,
+    partner_viewer,
+    partner_views,
+    requires,
+)
 from pga.domain.catalogue import PartnerRole
+from pga.domain.common import LetterRecipients
 from pga.domain.trajectory import (
     MAX_ABSENCE_HOURS,
     InterventionState,
@@ -34,6 +43,7 @@ from pga.domain.trajectory import (
     Trajectory,
     TrajectoryStatus,
 )
+from pga.privacy.policy import TRAJECTORY
 from projections.caseload import (
     CaseloadPage,
     CaseloadQuery,
@@ -43,15 +53,21 @@ from projections.caseload import (
 )
 from projections.control import ReadModelUnavailable
 from projections.paging import DEFAULT_PAGE_SIZE
+from projections.partner_views import (
+    PartnerTimelinePage,
+    PartnerTrajectory,
+    PartnerTrajectoryPage,
+    partner_trajectories,
+)
 from projections.timeline import TimelinePage, timeline
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from litestar.handlers import HTTPRouteHandler
 
     from pga.application import PgaApplication, Recorded
-    from pga.recording import CommandContext
+    from pga.recording import Actor, CommandContext
 
 TAG = "trajectories"
 _ETAG_HEADER = [
@@ -144,6 +160,17 @@ class TrajectoryCounts(Camel):
     corrections: int
 
 
+class TrajectoryInformationLetter(Camel):
+    """The information letter about the referral (informatieplicht, AVG art. 14)."""
+
+    recipients: LetterRecipients
+    """To whom, by the youth's age on the referral date."""
+    due_on: date
+    """The referral date plus the configured period (``PGA_INFORMATION_LETTER_DAYS``)."""
+    sent_on: date | None
+    """When it was sent (``null``: not yet)."""
+
+
 class TrajectoryDetail(Camel):
     """One trajectory's current state, with the caseload's signals for today."""
 
@@ -158,6 +185,9 @@ class TrajectoryDetail(Camel):
     suspected_on: date
     referred_on: date
     referring_organisation: str
+    bsn: str | None
+    """The youth's burgerservicenummer, if recorded (stored encrypted; the regisseur's view)."""
+    information_letter: TrajectoryInformationLetter
     regisseur: RegisseurView
     partners: list[PartnerView]
     """Partners involved now (a withdrawn one is no longer listed: need-to-know ends)."""
@@ -212,6 +242,12 @@ def _detail(state: ApiState, trajectory: Trajectory) -> TrajectoryDetail:
         suspected_on=trajectory.suspected_on,
         referred_on=trajectory.referred_on,
         referring_organisation=trajectory.referring_organisation,
+        bsn=trajectory.bsn,
+        information_letter=TrajectoryInformationLetter(
+            recipients=trajectory.letter_recipients,
+            due_on=state.thresholds.information_letter_due_on(trajectory.referred_on),
+            sent_on=trajectory.letter_sent_on,
+        ),
         regisseur=RegisseurView(
             user_id=trajectory.regisseur.user_id, organisation=trajectory.regisseur.organisation
         ),
@@ -303,7 +339,14 @@ RESOURCE = Resource(
     represent=trajectory_detail,
     detail_type=TrajectoryDetail,
     tag=TAG,
+    load=lambda app, trajectory_id: app.trajectory(trajectory_id),
+    partner_read_model="partner_views",
+    represent_partner=trajectory_view,
+    partner_type=PartnerTrajectory,
 )
+_READERS = [requires(*TRAJECTORY_ROLES, partners=partner_views)]
+#: List parameters only the regisseur's caseload offers.
+_REGIE_FILTERS = ("regisseur", "offenceCategory", "signal", "sort", "order")
 
 
 # --- queries ---
@@ -313,8 +356,13 @@ RESOURCE = Resource(
     "/trajectories",
     operation_id="listTrajectories",
     summary="De caseload: trajecten met signalen, te filteren, sorteren en pagineren",
+    description=(
+        "De regisseur krijgt de caseload. Een partnerrol krijgt de trajecten waarbij de eigen "
+        "organisatie nu betrokken is, zoals het privacybeleid die rol ze laat zien (alleen "
+        "page, pageSize, status en closed)."
+    ),
     tags=[TAG],
-    guards=[requires(*TRAJECTORY_ROLES)],
+    guards=_READERS,
     responses=READ_PROBLEMS,
     sync_to_thread=True,
 )
@@ -333,9 +381,25 @@ def list_trajectories(
     signal: Annotated[Signal | None, QueryParameter(name="signal")] = None,
     sort: Annotated[str, QueryParameter(name="sort")] = "next_due_on",
     order: Annotated[str, QueryParameter(name="order")] = "asc",
-) -> CaseloadPage:
-    """List trajectories from the caseload read model."""
+) -> CaseloadPage | PartnerTrajectoryPage:
+    """List trajectories from the caseload read model (a partner: from its own view)."""
     state = api_state(request)
+    viewer = partner_viewer(request, *TRAJECTORY_ROLES)
+    if viewer is not None:
+        refuse_regie_filters(request, _REGIE_FILTERS)
+        try:
+            with state.connection() as connection:
+                return partner_trajectories(
+                    connection,
+                    state.schema,
+                    viewer,
+                    statuses=status or (),
+                    closed=closed,
+                    page=page,
+                    page_size=page_size,
+                )
+        except ValueError as error:
+            raise query_error(error) from None
     try:
         query = CaseloadQuery(
             statuses=tuple(status or ()),
@@ -360,17 +424,27 @@ def list_trajectories(
     "/trajectories/{trajectory_id:uuid}",
     operation_id="getTrajectory",
     summary="Eén traject in zijn huidige toestand",
+    description=(
+        "De regisseur krijgt het hele traject. Een partnerrol krijgt zijn eigen weergave, "
+        "alleen zolang de eigen organisatie betrokken is (daarna: access former); 404 als "
+        "de organisatie er in deze rol nooit bij betrokken was."
+    ),
     tags=[TAG],
-    guards=[requires(*TRAJECTORY_ROLES)],
+    guards=_READERS,
     responses=READ_PROBLEMS,
     response_headers=_ETAG_HEADER,
     sync_to_thread=True,
 )
 def get_trajectory(
     request: Request[Any, Any, Any], trajectory_id: FromPath[UUID]
-) -> Response[TrajectoryDetail]:
-    """Return the trajectory with its version as ``ETag``."""
+) -> Response[TrajectoryDetail | PartnerTrajectory]:
+    """Return the trajectory with its version as ``ETag`` (a partner: its own view)."""
     state = api_state(request)
+    viewer = partner_viewer(request, *TRAJECTORY_ROLES)
+    if viewer is not None:
+        view = trajectory_view(state, trajectory_id, viewer)
+        headers = {} if view.version is None else {"ETag": etag(view.version)}
+        return Response(view, headers=headers)
     detail = _detail(state, state.app.trajectory(trajectory_id))
     return Response(detail, headers={"ETag": etag(detail.version)})
 
@@ -379,8 +453,12 @@ def get_trajectory(
     "/trajectories/{trajectory_id:uuid}/timeline",
     operation_id="getTrajectoryTimeline",
     summary="De tijdlijn van een traject, met correcties",
+    description=(
+        "Een partnerrol ziet elk feit op het niveau dat het privacybeleid die rol geeft, en "
+        "wat de eigen organisatie vastlegde of uitvoert op het eigen niveau."
+    ),
     tags=[TAG],
-    guards=[requires(*TRAJECTORY_ROLES)],
+    guards=_READERS,
     responses=READ_PROBLEMS,
     sync_to_thread=True,
 )
@@ -390,10 +468,15 @@ def get_timeline(
     page: Page = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     order: Annotated[str, QueryParameter(name="order")] = "asc",
-) -> TimelinePage:
+) -> TimelinePage | PartnerTimelinePage:
     """Return one page of the trajectory's timeline (404 when there is no such trajectory)."""
     state = api_state(request)
-    state.app.trajectory(trajectory_id)  # 404 for an unknown id or a network's id
+    trajectory = state.app.trajectory(trajectory_id)  # 404 for an unknown id or a network's id
+    viewer = partner_viewer(request, *TRAJECTORY_ROLES)
+    if viewer is not None:
+        return timeline_view(
+            state, trajectory, TRAJECTORY, viewer, page=page, page_size=page_size, order=order
+        )
     with state.connection() as connection:
         try:
             return timeline(
@@ -676,6 +759,24 @@ class HandOverIn(Camel, forbid_unknown_fields=True):
     handover_to: Name
 
 
+class BsnIn(Camel, forbid_unknown_fields=True):
+    """The youth's burgerservicenummer: nine digits that pass the elfproef."""
+
+    bsn: Annotated[
+        str,
+        msgspec.Meta(
+            pattern="^[0-9]{9}$",
+            description="Negen cijfers; het nummer moet aan de elfproef voldoen.",
+        ),
+    ]
+
+
+class InformationLetterIn(Camel, forbid_unknown_fields=True):
+    """When the information letter about the referral was sent (informatieplicht)."""
+
+    sent_on: date
+
+
 class CorrectionIn(Camel, forbid_unknown_fields=True):
     """A rectification of an earlier version: what was wrong, the correction, and why."""
 
@@ -724,6 +825,33 @@ _INTERVENTION = ("intervention_id",)
 _ORDER = ("order_id",)
 
 
+def _responsible_for_intervention(
+    user: Actor,
+    trajectory: Trajectory,
+    _body: Any,  # noqa: ANN401
+    path: Mapping[str, Any],
+) -> None:
+    """Refuse a partner recording progress of another organisation's intervention."""
+    intervention = trajectory.interventions.get(path["intervention_id"])
+    if intervention is not None and intervention.responsible_organisation != user.organisation:
+        msg = (
+            "Alleen de verantwoordelijke organisatie registreert de voortgang van een interventie."
+        )
+        raise NotResponsible(detail=msg)
+
+
+def _own_school_signal(
+    user: Actor,
+    _trajectory: Trajectory,
+    body: SchoolSignalIn,
+    _path: Mapping[str, Any],
+) -> None:
+    """Refuse a partner's school signal recorded as another organisation or role."""
+    if body.source_organisation != user.organisation or body.source_role != user.role:
+        msg = "Een partner registreert een signaal alleen als de eigen organisatie en rol."
+        raise NotResponsible(detail=msg)
+
+
 def _route(
     operation_id: str,
     path: str,
@@ -733,8 +861,12 @@ def _route(
     *,
     description: str = "",
     extra: tuple[str, ...] = (),
+    partner_check: Any = None,  # noqa: ANN401 - see CommandRoute.partner_check
 ) -> CommandRoute:
-    """Describe a command on an existing trajectory, open to ``TRAJECTORY_ROLES``."""
+    """Describe a command on an existing trajectory, open to ``TRAJECTORY_ROLES``.
+
+    Partner roles may issue it where the privacy policy grants them ``operation_id``.
+    """
     return CommandRoute(
         operation_id=operation_id,
         path=path,
@@ -744,6 +876,7 @@ def _route(
         roles=TRAJECTORY_ROLES,
         description=description,
         extra_path_parameters=extra,
+        partner_check=partner_check,
     )
 
 
@@ -756,6 +889,26 @@ COMMANDS: tuple[CommandRoute, ...] = (
         summary="Meld een minderjarige aan (opent een traject met status aangemeld)",
         roles=TRAJECTORY_ROLES,
         creates=True,
+    ),
+    _route(
+        "recordBsn",
+        "/bsn-registrations",
+        BsnIn,
+        call_command("record_bsn"),
+        "Leg het BSN van de jongere vast (elfproef; versleuteld opgeslagen)",
+        description="Opnieuw vastleggen vervangt het BSN (correctie van een tikfout). Een "
+        "nummer dat niet aan de elfproef voldoet wordt geweigerd (422); de foutmelding noemt het "
+        "nummer niet.",
+    ),
+    _route(
+        "recordInformationLetter",
+        "/information-letters",
+        InformationLetterIn,
+        call_command("record_information_letter"),
+        "Leg vast wanneer de informatiebrief over de aanmelding is verstuurd (informatieplicht)",
+        description="De brief gaat naar de ouders (jonger dan 12), de jongere en de ouders "
+        "(12 tot en met 15) of de jongere (16 en ouder), naar de leeftijd op de aanmeldingsdatum. "
+        "Eén keer per traject (409, information-letter-already-sent).",
     ),
     _route(
         "assignRegisseur",
@@ -865,6 +1018,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         call_command("start_intervention"),
         "Start een geplande interventie",
         extra=_INTERVENTION,
+        partner_check=_responsible_for_intervention,
     ),
     _route(
         "completeIntervention",
@@ -873,6 +1027,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         call_command("complete_intervention"),
         "Rond een lopende interventie af",
         extra=_INTERVENTION,
+        partner_check=_responsible_for_intervention,
     ),
     _route(
         "abortIntervention",
@@ -881,6 +1036,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         call_command("abort_intervention"),
         "Breek een interventie af (of annuleer een geplande)",
         extra=_INTERVENTION,
+        partner_check=_responsible_for_intervention,
     ),
     _route(
         "recordSchoolSignal",
@@ -888,6 +1044,7 @@ COMMANDS: tuple[CommandRoute, ...] = (
         SchoolSignalIn,
         call_command("record_school_signal"),
         "Registreer een signaal van school of leerplicht",
+        partner_check=_own_school_signal,
     ),
     _route(
         "recordJitStep",

@@ -313,6 +313,19 @@ class Networks:
         group.members[member_id] = case
         if case is not None:  # the same transaction linked the trajectory
             case.version = self.app.trajectory(case.aggregate_id).version
+        # Informatieplicht: most letters go out within two weeks; a few stay overdue.
+        if sim.chance(0.8):
+            sim.at(sim.later(3, 14), partial(self._inform, group, member_id))
+
+    def _inform(self, group: Group, member_id: UUID) -> None:
+        """Send the information letter about a placement, if the youth is still on the list."""
+        if member_id not in group.members or self.app.network(group.aggregate_id).is_closed:
+            return
+        self.sim.change(
+            group,
+            self._procesregisseur(group),
+            partial(self.app.inform_member, member_id=member_id, sent_on=self.sim.today),
+        )
 
     def _remove(self, group: Group, member_id: UUID, why: str) -> None:
         """Take a youth off the name list (which also unlinks an open trajectory).

@@ -227,6 +227,9 @@ class Trajectories:
         case = self._refer(profile)
         self.cases.append(case)
         self._involve(case, POLICE)
+        # Informatieplicht: most letters go out within two weeks; a few stay overdue.
+        if sim.chance(0.85):
+            sim.at(sim.later(2, 14), partial(self._information_letter, case))
         if profile.care_report:
             sim.at(sim.later(3, 20), partial(self._care_report, case))
         if profile.correction:
@@ -861,6 +864,15 @@ class Trajectories:
                 self._end_intervention(case, item, texts.SCHOOL_CHANGE, by_owner=True)
         self._withdraw(case, old_school, texts.SCHOOL_CHANGE)
         self._involve(case, self.sim.pick([s for s in SCHOOLS if s != old_school]))
+
+    def _information_letter(self, case: Case) -> None:
+        """Send the information letter about the referral (the regisseur does), if still open."""
+        if case.is_open():
+            self.sim.change(
+                case,
+                self.regisseur(case),
+                partial(self.app.record_information_letter, sent_on=self.sim.today),
+            )
 
     def _care_report(self, case: Case) -> None:
         """Report to Veilig Thuis (the police or the regisseur does), then involve Veilig Thuis."""

@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
@@ -38,6 +39,10 @@ class PgaEvent(Aggregate.Event):
     """
 
     personal_fields: ClassVar[tuple[str, ...]] = ()
+    #: The subset of ``personal_fields`` that the store encrypts at rest now, field by field,
+    #: with the installation's field key (``pga.store.keys.FieldCipher``); read models never
+    #: receive these values in the clear. Per-subject keys for all personal fields come later.
+    encrypted_fields: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     def create_timestamp() -> datetime:
@@ -47,6 +52,52 @@ class PgaEvent(Aggregate.Event):
 
 class PgaCreated(PgaEvent, Aggregate.Created):
     """Base class of the events that start an aggregate."""
+
+
+class LetterRecipients(StrEnum):
+    """Who gets the information letter (informatieplicht, AVG art. 14), by the youth's age."""
+
+    OUDERS = "ouders"
+    JONGERE_EN_OUDERS = "jongere_en_ouders"
+    JONGERE = "jongere"
+
+
+#: Under this age the letter goes to the parents only; from it on to the youth and the parents.
+_LETTER_BOTH_FROM_AGE = 12
+#: From this age on the letter goes to the youth only.
+_LETTER_YOUTH_FROM_AGE = 16
+_BSN_LENGTH = 9
+
+
+def letter_recipients(born_on: date | None, on: date) -> LetterRecipients:
+    """Return who gets the information letter for a youth born on ``born_on``, sent ``on``.
+
+    Under 12 the parents, 12 to 15 the youth and the parents, 16 and older the youth; without a
+    known date of birth both the youth and the parents.
+    """
+    if born_on is None:
+        return LetterRecipients.JONGERE_EN_OUDERS
+    age = age_on(born_on, on)
+    if age < _LETTER_BOTH_FROM_AGE:
+        return LetterRecipients.OUDERS
+    if age < _LETTER_YOUTH_FROM_AGE:
+        return LetterRecipients.JONGERE_EN_OUDERS
+    return LetterRecipients.JONGERE
+
+
+def bsn(field: str, value: str) -> str:
+    """Return a burgerservicenummer: nine digits that pass the elfproef.
+
+    The elfproef: 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is divisible by 11 (and the number is not all
+    zeros). Error messages never echo the value: a BSN is personal data.
+    """
+    if len(value) != _BSN_LENGTH or not value.isascii() or not value.isdigit():
+        raise InvalidValue(field, "must be exactly 9 digits")
+    digits = [int(ch) for ch in value]
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    if not any(digits) or sum(w * d for w, d in zip(weights, digits, strict=True)) % 11:
+        raise InvalidValue(field, "is not a valid BSN (elfproef)")
+    return value
 
 
 def today() -> date:

@@ -248,6 +248,15 @@ class SubjectAlreadyErased(StateConflict):
         super().__init__("the youth's personal data has already been erased")
 
 
+class InformationLetterAlreadySent(StateConflict):
+    """The information letter (informatieplicht) is sent once; its date is recorded once."""
+
+    rule = "information-letter-already-sent"
+
+    def __init__(self, whom: str) -> None:
+        super().__init__(f"the information letter to {whom} has already been recorded as sent")
+
+
 # --- youth network (7-stappenmodel) -----------------------------------------------------------
 
 

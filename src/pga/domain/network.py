@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -26,8 +27,10 @@ from eventsourcing.domain import Aggregate
 from pga.domain.catalogue import Catalogue, PartnerRole
 from pga.domain.common import (
     Involvement,
+    LetterRecipients,
     PgaCreated,
     PgaEvent,
+    letter_recipients,
     new_involvement,
     not_before,
     not_in_future,
@@ -39,6 +42,7 @@ from pga.domain.common import (
 )
 from pga.domain.errors import (
     DuplicateEntity,
+    InformationLetterAlreadySent,
     InvalidValue,
     NamesNotYetAllowed,
     NetworkClosed,
@@ -123,7 +127,11 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Member:
-    """A youth on the name list (from step 2B), linked to a trajectory where there is one."""
+    """A youth on the name list (from step 2B), linked to a trajectory where there is one.
+
+    ``letter_recipients`` is set when the member is placed (by age on ``placed_on``), and
+    ``informed_on`` when the information letter was sent (informatieplicht).
+    """
 
     member_id: UUID
     given_name: str
@@ -132,6 +140,8 @@ class Member:
     role_in_group: str | None
     trajectory_id: UUID | None
     placed_on: date
+    letter_recipients: LetterRecipients = LetterRecipients.JONGERE_EN_OUDERS
+    informed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -275,7 +285,21 @@ class MemberPlaced(PgaEvent):
             role_in_group=self.role_in_group,
             trajectory_id=self.trajectory_id,
             placed_on=self.placed_on,
+            letter_recipients=letter_recipients(self.born_on, self.placed_on),
         )
+
+
+class MemberInformed(PgaEvent):
+    """The information letter about a member's placement on the name list was sent."""
+
+    member_id: UUID
+    sent_on: date
+    recipients: LetterRecipients
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Remember when the member was informed."""
+        member = network.members[self.member_id]
+        network.members[self.member_id] = replace(member, informed_on=self.sent_on)
 
 
 class MemberRemoved(PgaEvent):
@@ -503,6 +527,7 @@ NETWORK_EVENTS: tuple[type[PgaEvent], ...] = (
     SignalShared,
     BehaviourAssessed,
     MemberPlaced,
+    MemberInformed,
     MemberRemoved,
     PoliceAdviceReceived,
     InterpretationRecorded,
@@ -573,6 +598,9 @@ class YouthNetwork(Aggregate):
     signals: int
     closed_on: date | None
 
+    #: Version 2 added the information letter to members; older snapshots are upcast.
+    class_version: ClassVar[int] = 2
+
     def __init__(self) -> None:
         """Set the defaults; ``NetworkOpened.apply`` fills in the rest."""
         self.step = N.SIGNALS
@@ -582,6 +610,17 @@ class YouthNetwork(Aggregate):
         self.actions = {}
         self.signals = 0
         self.closed_on = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Give the members of a snapshot taken before the information letter their recipients."""
+        members: dict[UUID, Member] = state.get("members", {})
+        state["members"] = {
+            member_id: replace(
+                member, letter_recipients=letter_recipients(member.born_on, member.placed_on)
+            )
+            for member_id, member in members.items()
+        }
 
     @classmethod
     def open(
@@ -799,6 +838,23 @@ class YouthNetwork(Aggregate):
             role_in_group=optional_text("role_in_group", member.role_in_group, max_length=200),
             trajectory_id=member.trajectory_id,
             placed_on=member.placed_on,
+        )
+
+    def inform_member(self, *, member_id: UUID, sent_on: date) -> None:
+        """Record when the information letter about a member's placement was sent (once)."""
+        self._ensure_open()
+        member = self.members.get(member_id)
+        if member is None:
+            raise UnknownEntity("member", member_id)
+        if member.informed_on is not None:
+            raise InformationLetterAlreadySent("this member")
+        not_in_future("sent_on", sent_on)
+        not_before("sent_on", sent_on, "placed_on", member.placed_on)
+        self.trigger_event(
+            MemberInformed,
+            member_id=member_id,
+            sent_on=sent_on,
+            recipients=member.letter_recipients,
         )
 
     def remove_member(self, *, member_id: UUID, removed_on: date, why: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -22,10 +22,12 @@ from eventsourcing.domain import Aggregate
 from pga.domain.catalogue import Catalogue, PartnerRole
 from pga.domain.common import (
     Involvement,
+    LetterRecipients,
     PgaCreated,
     PgaEvent,
     add_months,
     age_on,
+    letter_recipients,
     new_involvement,
     not_before,
     not_in_future,
@@ -35,9 +37,11 @@ from pga.domain.common import (
     text,
     user_id,
 )
+from pga.domain.common import bsn as valid_bsn
 from pga.domain.errors import (
     AgeOutsideRange,
     DuplicateEntity,
+    InformationLetterAlreadySent,
     InterventionLifecycleViolation,
     InvalidValue,
     MayorOrderTooLong,
@@ -192,6 +196,31 @@ class Referred(PgaCreated):
         trajectory.police_reference = self.police_reference
         trajectory.referring_organisation = self.referring_organisation
         trajectory.regisseur = self.regisseur
+        trajectory.letter_recipients = letter_recipients(self.born_on, self.referred_on)
+
+
+class BsnRecorded(PgaEvent):
+    """The regisseur recorded the youth's burgerservicenummer (or corrected a mistyped one)."""
+
+    personal_fields = ("bsn",)
+    encrypted_fields = ("bsn",)
+
+    bsn: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remember the BSN (a later one replaces it)."""
+        trajectory.bsn = self.bsn
+
+
+class InformationLetterSent(PgaEvent):
+    """The information letter about the referral (informatieplicht, AVG art. 14) was sent."""
+
+    sent_on: date
+    recipients: LetterRecipients
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Remember when it was sent."""
+        trajectory.letter_sent_on = self.sent_on
 
 
 class RegisseurAssigned(PgaEvent):
@@ -615,12 +644,15 @@ class SubjectErased(PgaEvent):
         trajectory.family_name = None
         trajectory.born_on = None
         trajectory.police_reference = None
+        trajectory.bsn = None
         if trajectory.plan is not None:
             trajectory.plan = replace(trajectory.plan, goals=(), agreements=None)
 
 
 TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
     Referred,
+    BsnRecorded,
+    InformationLetterSent,
     RegisseurAssigned,
     PartnerInvolved,
     PartnerWithdrawn,
@@ -659,6 +691,11 @@ TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
 class Trajectory(Aggregate):
     """One juvenile's trajectory in PGA 18min: who directs it, who takes part, what happened."""
 
+    #: Snapshot state the store encrypts at rest, like ``PgaEvent.encrypted_fields``.
+    encrypted_fields: ClassVar[tuple[str, ...]] = ("bsn",)
+    #: Version 2 added the BSN and the information letter; older snapshots are upcast.
+    class_version: ClassVar[int] = 2
+
     subject_id: UUID
     given_name: str | None
     family_name: str | None
@@ -669,6 +706,9 @@ class Trajectory(Aggregate):
     police_reference: str | None
     referring_organisation: str
     regisseur: Regisseur
+    bsn: str | None
+    letter_recipients: LetterRecipients
+    letter_sent_on: date | None
     status: TrajectoryStatus
     partners: dict[str, Involvement]
     interventions: dict[UUID, Intervention]
@@ -693,6 +733,9 @@ class Trajectory(Aggregate):
 
     def __init__(self) -> None:
         """Set the defaults; ``Referred.apply`` fills in the referral."""
+        self.bsn = None
+        self.letter_recipients = LetterRecipients.JONGERE_EN_OUDERS
+        self.letter_sent_on = None
         self.status = S.AANGEMELD
         self.partners = {}
         self.interventions = {}
@@ -714,6 +757,15 @@ class Trajectory(Aggregate):
         self.care_reports = 0
         self.corrections = 0
         self.erased = False
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Give a snapshot taken before the BSN and the information letter their defaults."""
+        state.setdefault("bsn", None)
+        state.setdefault("letter_sent_on", None)
+        state.setdefault(
+            "letter_recipients", letter_recipients(state.get("born_on"), state["referred_on"])
+        )
 
     # -- creation --
 
@@ -796,6 +848,23 @@ class Trajectory(Aggregate):
     def age_on(self, day: date) -> int | None:
         """Return the youth's age on ``day`` (``None`` once the date of birth is erased)."""
         return None if self.born_on is None else age_on(self.born_on, day)
+
+    # -- identification and informatieplicht --
+
+    def record_bsn(self, bsn: str) -> None:
+        """Record the youth's BSN; recording it again replaces it (a mistyped one corrected)."""
+        self._ensure_open()
+        self.trigger_event(BsnRecorded, bsn=valid_bsn("bsn", bsn))
+
+    def record_information_letter(self, *, sent_on: date) -> None:
+        """Record when the information letter about the referral was sent (once)."""
+        self._ensure_open()
+        if self.letter_sent_on is not None:
+            raise InformationLetterAlreadySent("the youth and/or the parents")
+        self._after_referral("sent_on", sent_on)
+        self.trigger_event(
+            InformationLetterSent, sent_on=sent_on, recipients=self.letter_recipients
+        )
 
     # -- regisseur and partners --
 

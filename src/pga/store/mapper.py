@@ -11,6 +11,12 @@ exactly one place, ``PersonalDataProtector``, which is where per-subject encrypt
 (crypto-shredding: destroy a subject's key and its personal fields become unreadable while the
 rest of the history still replays). A snapshot's whole state counts as personal.
 
+Some personal fields are encrypted at rest already, each value on its own: an event class's
+``encrypted_fields`` (and an aggregate class's, for its snapshots) pass through the
+``FieldEncryption`` (AES-GCM under a key derived from the master key, ``pga.store.keys``) before
+the protector sees them, bound to the aggregate id and the field name. A mapper without a field
+cipher refuses to store or read such a value rather than keep it in the clear.
+
 Decoding is type-directed: msgspec converts JSON back into the event dataclass (dates, UUIDs,
 enums, nested value objects, tuples), and snapshot state back into the aggregate's annotated
 attribute types, so no transcoding registry is needed.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol, cast, get_type_hints
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, get_origin, get_type_hints
 from uuid import UUID
 
 import msgspec
@@ -56,6 +62,25 @@ class PlaintextProtector:
         return cast("dict[str, Any]", stored)
 
 
+class FieldEncryption(Protocol):
+    """Encrypts one field value, bound to associated data (``pga.store.keys.FieldCipher``)."""
+
+    def encrypt(self, value: str, aad: bytes) -> str:
+        """Return the stored token for ``value``."""
+
+    def decrypt(self, token: str, aad: bytes) -> str:
+        """Return the value of a stored token."""
+
+
+class FieldCipherMissing(ValueError):
+    """A value that is stored encrypted met a mapper without a field cipher."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            f"field '{field}' is stored encrypted, but no field cipher (master key) is configured"
+        )
+
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
 
@@ -70,9 +95,11 @@ class PgaMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
         *,
         protector: PersonalDataProtector | None = None,
+        field_cipher: FieldEncryption | None = None,
     ) -> None:
         super().__init__(transcoder, compressor, cipher)
         self.protector: PersonalDataProtector = protector or PlaintextProtector()
+        self.field_cipher = field_cipher
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode one event or snapshot."""
@@ -83,6 +110,7 @@ class PgaMapper(Mapper[UUID]):
         document: dict[str, Any]
         if isinstance(domain_event, CanSnapshotAggregate):
             snapshot_state = msgspec.to_builtins(state.pop("state"))
+            self._encrypt(originator_id, resolve_topic(state["topic"]), snapshot_state)
             document = {
                 "data": state,
                 "personal": self.protector.protect(originator_id, topic, snapshot_state),
@@ -92,6 +120,7 @@ class PgaMapper(Mapper[UUID]):
             class_version = getattr(type(domain_event), "class_version", 1)
             if class_version > 1:
                 state["class_version"] = class_version
+            self._encrypt(originator_id, type(domain_event), state)
             personal_fields: tuple[str, ...] = getattr(type(domain_event), "personal_fields", ())
             personal = {name: state.pop(name) for name in personal_fields}
             document = {"data": state}
@@ -134,11 +163,13 @@ class PgaMapper(Mapper[UUID]):
             state["originator_id"] = originator_id
             state["originator_version"] = stored_event.originator_version
             if issubclass(cls, CanSnapshotAggregate):
+                self._decrypt(originator_id, resolve_topic(state["topic"]), revealed)
                 state["state"] = _aggregate_state(state["topic"], revealed)
                 return cast(
                     "DomainEventProtocol[UUID]", msgspec.convert(state, type=cls, strict=False)
                 )
             state.update(revealed)
+            self._decrypt(originator_id, cls, state)
             _upcast(cls, state)
             event = cast(
                 "DomainEventProtocol[UUID]", msgspec.convert(state, type=cls, strict=False)
@@ -153,6 +184,31 @@ class PgaMapper(Mapper[UUID]):
         if metadata is not None:
             stamp(event, msgspec.convert(metadata, type=EventMetadata))
         return event
+
+    def _encrypt(self, originator_id: UUID, cls: type[Any], state: dict[str, Any]) -> None:
+        """Replace the values of ``cls.encrypted_fields`` in ``state`` by their tokens."""
+        for name in getattr(cls, "encrypted_fields", ()):
+            value = state.get(name)
+            if value is None:
+                continue
+            if self.field_cipher is None:
+                raise FieldCipherMissing(name)
+            state[name] = self.field_cipher.encrypt(str(value), _aad(originator_id, name))
+
+    def _decrypt(self, originator_id: UUID, cls: type[Any], state: dict[str, Any]) -> None:
+        """Replace the tokens of ``cls.encrypted_fields`` in ``state`` by their values."""
+        for name in getattr(cls, "encrypted_fields", ()):
+            token = state.get(name)
+            if token is None:
+                continue
+            if self.field_cipher is None:
+                raise FieldCipherMissing(name)
+            state[name] = self.field_cipher.decrypt(token, _aad(originator_id, name))
+
+
+def _aad(originator_id: UUID | str, field: str) -> bytes:
+    """Bind an encrypted value to its aggregate and field: a copied token does not decrypt."""
+    return _as_uuid(originator_id).bytes + b":" + field.encode()
 
 
 def _as_uuid(value: UUID | str) -> UUID:
@@ -170,7 +226,11 @@ def _upcast(cls: type[Any], state: dict[str, Any]) -> None:
 @cache
 def _attribute_types(aggregate_topic: str) -> dict[str, Any]:
     """Return the declared attribute types of an aggregate class, for decoding its snapshots."""
-    hints = get_type_hints(resolve_topic(aggregate_topic))
+    hints = {
+        name: hint
+        for name, hint in get_type_hints(resolve_topic(aggregate_topic)).items()
+        if get_origin(hint) is not ClassVar
+    }
     hints.update(_created_on=datetime, _modified_on=datetime)
     return hints
 

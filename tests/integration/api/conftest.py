@@ -8,6 +8,7 @@ and the projection runner thread all run, so read-your-writes works as in produc
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,18 @@ def settings(database_url: str, schema: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Any]]:
     with TestClient(asgi(settings), raise_server_exceptions=False) as test_client:
+        _wait_until_read_models_exist(test_client)
         yield test_client
+
+
+def _wait_until_read_models_exist(client: TestClient[Any], timeout: float = 20.0) -> None:
+    """Wait until the app's runner created every read model (ready), as a deployment would."""
+    deadline = time.monotonic() + timeout
+    while client.get("/health/ready").status_code != 200:
+        if time.monotonic() > deadline:
+            msg = "the read models were not created in time"
+            raise TimeoutError(msg)
+        time.sleep(0.02)
 
 
 def bearer(

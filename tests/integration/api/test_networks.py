@@ -577,11 +577,23 @@ def test_unknown_networks_and_trajectory_ids_are_404(
     assert is_problem(client.get(f"{API}/networks/not-a-uuid", headers=headers), 404)
 
 
-def test_other_roles_and_organisations_are_403(client: TestClient[Any], settings: Settings) -> None:
+def test_other_organisations_are_403_and_uninvolved_partners_see_nothing(
+    client: TestClient[Any], settings: Settings
+) -> None:
     network_id, etag = open_network(client, procesregisseur(settings))
     police = bearer(settings, PartnerRole.POLITIE, organisation=POLICE, user="u-politie-01")
+    listed = client.get(f"{API}/networks", headers=police)
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
+    for path in (f"/networks/{network_id}", f"/networks/{network_id}/timeline"):
+        assert is_problem(client.get(f"{API}{path}", headers=police), 404), path
+    for path in ("/network-board", f"/networks/{network_id}/graph"):
+        assert is_problem(client.get(f"{API}{path}", headers=police), 403), path
+    assert is_problem(client.post(f"{API}/networks", json=NETWORK, headers=police), 403)
+    response = command(client, f"{API}/networks/{network_id}/signals", signal(), police, etag)
+    assert is_problem(response, 404)
     elsewhere = bearer(settings, organisation="gemeente-lelystad", user="u-regie-09")
-    for headers in (police, elsewhere):
+    for headers in (elsewhere,):
         for path in ("/networks", f"/networks/{network_id}", "/network-board"):
             assert is_problem(client.get(f"{API}{path}", headers=headers), 403), path
         for path in (f"/networks/{network_id}/graph", f"/networks/{network_id}/timeline"):

@@ -118,6 +118,14 @@ class NetworkDriver:
         assert recorded.entity_id is not None
         return recorded.entity_id
 
+    def inform(self, member_id: UUID, on: date) -> None:
+        """Record that the information letter about a member's placement was sent."""
+        self._did(
+            self.app.inform_member(
+                context(), self.id, self.version, member_id=member_id, sent_on=on
+            )
+        )
+
     def remove_member(self, member_id: UUID, on: date) -> None:
         """Take a member off the name list."""
         self._did(

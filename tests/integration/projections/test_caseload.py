@@ -325,7 +325,12 @@ def test_erasure_blanks_the_name_and_birth_date_keeps_the_rest_and_silences_sign
     case = refer(app, born_on=date(2008, 3, 15))
     activate(case, goal(date(2026, 1, 20)))
     before = row_of(project, connection, schema, case)
-    assert before.signals == [Signal.TURNS_18_SOON, Signal.OVERDUE, Signal.INACTIVE]
+    assert before.signals == [
+        Signal.TURNS_18_SOON,
+        Signal.OVERDUE,
+        Signal.INACTIVE,
+        Signal.INFORMATION_LETTER_OVERDUE,
+    ]
     erase(case, erased_on=date(2026, 2, 20))
 
     item = row_of(project, connection, schema, case)
@@ -535,11 +540,13 @@ def test_signals_filter_open_trajectories_on_the_given_day_with_the_given_thresh
         sort="referred_on",
     ) == ["Alfa", "Bravo"]
     page = list_caseload(connection, schema, CaseloadQuery(sort="referred_on"), today=TODAY)
+    # Nobody recorded an information letter; the open ones (not Charlie, not Echo) are overdue.
+    letter = Signal.INFORMATION_LETTER_OVERDUE
     assert [item.signals for item in page.items] == [
-        [Signal.TURNS_18_SOON, Signal.INACTIVE],
+        [Signal.TURNS_18_SOON, Signal.INACTIVE, letter],
+        [letter],
         [],
-        [],
-        [Signal.OVERDUE],
+        [Signal.OVERDUE, letter],
         [],
     ]
 
@@ -802,3 +809,46 @@ def personal_texts(event: PgaEvent) -> list[str]:
     for name in event.personal_fields:
         collect(getattr(event, name))
     return found
+
+
+# --- the information letter (informatieplicht) ---
+
+
+def test_the_information_letter_is_due_after_the_configured_days_and_silenced_once_sent(
+    app: PgaApplication, project: Project, connection: psycopg.Connection[Any], schema: str
+) -> None:
+    referred_on = date(2026, 1, 5)
+    case = refer(app, born_on=date(2014, 1, 5), referred_on=referred_on)  # 12 on the day
+    due_on = referred_on + timedelta(days=30)
+    letter = Signal.INFORMATION_LETTER_OVERDUE
+
+    on_due_day = row_of(project, connection, schema, case, today=due_on)
+    day_after = row_of(project, connection, schema, case, today=due_on + timedelta(days=1))
+
+    assert on_due_day.information_letter.due_on == due_on
+    assert on_due_day.information_letter.recipients == "jongere_en_ouders"
+    assert on_due_day.information_letter.sent_on is None
+    assert letter not in on_due_day.signals
+    assert letter in day_after.signals
+    shorter = get_caseload_row(
+        connection,
+        schema,
+        case.id,
+        today=due_on,
+        thresholds=CaseloadThresholds(information_letter_days=10),
+    )
+    assert shorter is not None
+    assert letter in shorter.signals
+    assert shorter.information_letter.due_on == referred_on + timedelta(days=10)
+    listed = list_caseload(
+        connection,
+        schema,
+        CaseloadQuery(signal=letter.value),
+        today=due_on + timedelta(days=1),
+    )
+    assert [item.trajectory_id for item in listed.items] == [case.id]
+
+    case(app.record_information_letter, sent_on=date(2026, 2, 10))
+    sent = row_of(project, connection, schema, case, today=due_on + timedelta(days=1))
+    assert sent.information_letter.sent_on == date(2026, 2, 10)
+    assert letter not in sent.signals

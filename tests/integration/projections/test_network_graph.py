@@ -11,8 +11,9 @@ import msgspec
 from pga.application import PgaApplication
 from pga.demo import demo_application_options, generate
 from pga.domain.network import NetworkStep
+from pga.privacy.pseudonym import youth_reference
 from pga.store.database import eventsourcing_env
-from projections.network_graph import Graph, GraphEdge, NetworkGraph, graph, youth_reference
+from projections.network_graph import Graph, GraphEdge, NetworkGraph, graph
 from tests.integration.projections.conftest import stored_rows
 
 from .network_driver import NetworkDriver, arrest, erase, police_contact, refer

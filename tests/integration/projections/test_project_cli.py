@@ -175,7 +175,9 @@ def test_status_and_digest_commands_report_every_read_model(
     head = demo_store.recorder.max_notification_id()
     for model in read_models():
         assert re.search(
-            rf"^{model.name}\s+stopped\s+1\s+{head}\s+{head}\s+0\s+0\.0\s+-$", report, re.MULTILINE
+            rf"^{model.name}\s+stopped\s+{model.version}\s+{head}\s+{head}\s+0\s+0\.0\s+-$",
+            report,
+            re.MULTILINE,
         )
     assert main(["projections", "rebuild", "nosuchmodel"]) == 2
     assert "unknown read model nosuchmodel" in capsys.readouterr().err

@@ -206,7 +206,7 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
         placed_on=d(1, 25),
         trajectory_id=case.id,
     )
-    network(
+    other = network(
         app.place_member,
         as_procesregisseur,
         given_name="Andere",
@@ -214,7 +214,8 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
         born_on=None,
         role_in_group=None,
         placed_on=d(1, 7),
-    )
+    ).entity_id
+    network(app.inform_member, as_procesregisseur, member_id=other, sent_on=d(1, 12))
     network(
         app.remove_member,
         as_procesregisseur,
@@ -328,6 +329,11 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
         # Placed with a trajectory, then removed: the summary no longer mentions the trajectory.
         ("MemberPlaced", d(1, 25), "Jongere op de namenlijst geplaatst"),
         ("MemberPlaced", d(1, 7), "Jongere op de namenlijst geplaatst"),
+        (
+            "MemberInformed",
+            d(1, 12),
+            "Jongere op de namenlijst geïnformeerd (informatiebrief aan de jongere en de ouders)",
+        ),
         ("MemberRemoved", d(1, 26), "Jongere van de namenlijst gehaald"),
         ("PoliceAdviceReceived", d(1, 27), "Advies van de politie ontvangen (met groepsscan)"),
         ("StepAdvanced", d(1, 27), "Naar stap 3 (groepsduiding)"),
@@ -358,6 +364,8 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
     case(app.revise_plan, adopted_on=d(1, 28), goals=(goal(d(5, 1)),), agreements=None)
     case(app.escalate, escalated_on=d(1, 29), target="topx", why="Zorgen nemen toe")
     case(app.de_escalate, de_escalated_on=d(2, 1), why="Terug naar monitoring")
+    case(app.record_bsn, bsn="111222333")
+    case(app.record_information_letter, sent_on=d(2, 2))
     case(
         app.close_trajectory,
         closed_on=d(2, 12),
@@ -379,6 +387,8 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
         ("PlanRevised", d(1, 28), "Plan van aanpak bijgesteld (1 doel)"),
         ("Escalated", d(1, 29), "Opgeschaald naar TopX-aanpak"),
         ("DeEscalated", d(2, 1), "Afgeschaald naar monitoring"),
+        ("BsnRecorded", None, "BSN vastgelegd"),
+        ("InformationLetterSent", d(2, 2), "Informatiebrief verstuurd aan de jongere en de ouders"),
         ("Closed", d(2, 12), "Afgesloten: warme overdracht naar zorg of wijkteam"),
         (
             "CorrectionRecorded",
@@ -650,6 +660,8 @@ def test_a_destroyed_name_list_leaves_no_names_in_the_networks_timeline(
     left = network.place(
         d(1, 7), given_name="Eerderlid", family_name="Eerdervoorbeeld", trajectory_id=left_case
     )
+    for member_id in (kept, gone, left):
+        network.inform(member_id, d(1, 8))
     network.to_interpretation(d(1, 8))
     network.to_advice(d(1, 9))
     network.to_plan(d(1, 10))
@@ -707,6 +719,11 @@ def assert_placements_and_removals(
         if item not in survivors:
             assert item.details["trajectory_id"] is None
             assert item.summary == "Jongere op de namenlijst geplaatst"
+    informed = [item for item in items if item.kind == "MemberInformed"]
+    assert len(informed) == 3
+    informed_ids = [item.details["member_id"] for item in informed]
+    assert informed_ids.count(None) == (2 if removed else 3)
+    assert (str(kept) in informed_ids) is removed
     removals = [item for item in items if item.kind == "MemberRemoved"]
     assert len(removals) == (2 if removed else 1)
     assert all(item.details["reason"] is None for item in removals)

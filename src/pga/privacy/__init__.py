@@ -1,0 +1,1 @@
+"""Privacy by construction: the partner-role policy (data), pseudonyms and age bands."""

@@ -1,0 +1,129 @@
+"""The installation's master key and what is derived from it: the field cipher, pseudonym keys.
+
+The master key is 32 random bytes, configured as ``PGA_MASTER_KEY`` (base64) or
+``PGA_MASTER_KEY_FILE`` (a file holding that base64). Without either, a development key is
+created once in the data directory (``master-key``, readable by its owner only): fine on a
+laptop, never in production, where losing the key means losing every encrypted value.
+
+Keys for separate purposes are derived with HKDF-SHA256 (``MasterKey.derive``), so one master
+key serves the field cipher (``"field-encryption v1"``) and pseudonyms (``"pseudonym v1"``)
+without either key revealing the other.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from pga.files import create_private_file
+from pga.settings import MASTER_KEY_BYTES, MASTER_KEY_FILE, master_key_bytes
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pga.settings import Settings
+
+DEVELOPMENT_KEY_FILE = "master-key"
+FIELD_ENCRYPTION = "field-encryption v1"
+PSEUDONYM = "pseudonym v1"
+TOKEN_PREFIX = "aesgcm1:"  # noqa: S105 - a format marker, not a secret
+_NONCE_BYTES = 12
+_SALT = b"pga master key"
+
+
+class MasterKeyError(ValueError):
+    """The configured master key (or its file) is unusable; the message never shows the key."""
+
+
+class DecryptionError(ValueError):
+    """A stored value does not decrypt with this key (another key, or tampered with)."""
+
+
+class MasterKey:
+    """The installation's master key; use ``derive`` for a key per purpose."""
+
+    __slots__ = ("_key", "development")
+
+    def __init__(self, key: bytes, *, development: bool = False) -> None:
+        if len(key) != MASTER_KEY_BYTES:
+            msg = f"a master key is exactly {MASTER_KEY_BYTES} bytes"
+            raise MasterKeyError(msg)
+        self._key = key
+        self.development = development
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return f"MasterKey(development={self.development})"
+
+    def derive(self, purpose: str, length: int = 32) -> bytes:
+        """Return the key for ``purpose`` (HKDF-SHA256; the same purpose gives the same key)."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=length, salt=_SALT, info=purpose.encode()
+        ).derive(self._key)
+
+
+def master_key(settings: Settings, *, create: bool = True) -> MasterKey:
+    """Return the configured master key, or the development key (created on first use)."""
+    if settings.master_key is not None:
+        return MasterKey(settings.master_key)
+    if settings.master_key_file is not None:
+        return MasterKey(_read_key_file(settings.master_key_file, MASTER_KEY_FILE))
+    path = settings.data_dir / DEVELOPMENT_KEY_FILE
+    if not path.exists():
+        if not create:
+            msg = "no PGA_MASTER_KEY is configured and there is no development key yet"
+            raise MasterKeyError(msg)
+        key = base64.urlsafe_b64encode(os.urandom(MASTER_KEY_BYTES)).decode()
+        create_private_file(path, key + "\n")
+    return MasterKey(_read_key_file(path, f"the development key {path}"), development=True)
+
+
+def _read_key_file(path: Path, what: str) -> bytes:
+    try:
+        return master_key_bytes(path.read_text())
+    except OSError as error:
+        msg = f"{what}: cannot be read ({type(error).__name__})"
+        raise MasterKeyError(msg) from None
+    except ValueError as error:
+        msg = f"{what}: {error}"
+        raise MasterKeyError(msg) from None
+
+
+class FieldCipher:
+    """Encrypts single field values with AES-GCM under the derived field-encryption key.
+
+    A token is ``"aesgcm1:"`` + urlsafe base64 of a random 12-byte nonce and the ciphertext.
+    The associated data (``aad``) binds a token to where it belongs (aggregate id and field
+    name), so a token copied to another aggregate or field does not decrypt.
+    """
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: MasterKey) -> None:
+        self._aead = AESGCM(key.derive(FIELD_ENCRYPTION))
+
+    def encrypt(self, value: str, aad: bytes) -> str:
+        """Return the token for ``value``."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, value.encode(), aad)
+        return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, token: str, aad: bytes) -> str:
+        """Return the value of a token made by ``encrypt`` with the same key and ``aad``."""
+        if not token.startswith(TOKEN_PREFIX):
+            msg = "not an encrypted field value"
+            raise DecryptionError(msg)
+        try:
+            raw = base64.urlsafe_b64decode(token.removeprefix(TOKEN_PREFIX))
+            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad)
+        except (binascii.Error, ValueError, InvalidTag):
+            msg = "an encrypted field value does not decrypt with this master key"
+            raise DecryptionError(msg) from None
+        return plain.decode()
