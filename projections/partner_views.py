@@ -48,7 +48,7 @@ import msgspec
 from psycopg import sql
 
 from pga.domain.network import PERSON_LEVEL_STEPS, NetworkStep
-from pga.domain.trajectory import TrajectoryStatus
+from pga.domain.trajectory import TRAJECTORY_EVENTS, TrajectoryStatus
 from pga.privacy.policy import (
     AGE_BAND,
     NETWORK,
@@ -215,6 +215,8 @@ STATUS_AFTER: Mapping[str, TrajectoryStatus] = {
     "DeEscalated": TrajectoryStatus.AFGESCHAALD,
     "Closed": TrajectoryStatus.AFGESLOTEN,
 }
+#: Events that close a trajectory, and their closing date (not included is closed too).
+_CLOSING: Mapping[str, str] = {"Closed": "closed_on", "InclusionDeclined": "declined_on"}
 _INTERVENTION_PROGRESS = frozenset(
     {"InterventionStarted", "InterventionCompleted", "InterventionAborted"}
 )
@@ -226,10 +228,13 @@ _SOURCE_FIELDS: Mapping[str, str] = {
 #: Fields that name a youth's subject or member id: never copied, shown as a pseudonym instead.
 _SUBJECT_FIELDS: Mapping[str, str] = {"Referred": "subject_id", "MemberPlaced": "member_id"}
 _BORN_ON = "born_on"
-_ERASED_REFERRAL = frozenset(
-    {"givenName", "familyName", "bornOn", "policeReference", PSEUDONYM, "ageBand"}
+#: Document keys an erasure nulls: every personal field of a trajectory event (camelCase), and
+#: the derived reference and age band. A list (the plan's goals) becomes empty.
+_ERASED_DOCUMENT_FIELDS = frozenset(
+    "".join(part if index == 0 else part.title() for index, part in enumerate(field.split("_")))
+    for event_class in TRAJECTORY_EVENTS
+    for field in (*event_class.personal_fields, PSEUDONYM, AGE_BAND)
 )
-_ERASED_INTERVENTION = frozenset({"outcome", "reason"})
 
 
 def _no_date(_event: object) -> date | None:
@@ -280,6 +285,19 @@ def _within_life_domains(row: EntryRow, event: Any, role: RolePolicy) -> EntryRo
         ]
         row.details = _json(details)
     return row
+
+
+def _erase_fields(value: object) -> None:
+    """Null (or empty) every erased key in a document, at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _ERASED_DOCUMENT_FIELDS:
+                value[key] = [] if isinstance(item, list) else None
+            else:
+                _erase_fields(item)
+    elif isinstance(value, list):
+        for item in value:
+            _erase_fields(item)
 
 
 def _erased(kind: str, details: dict[str, Any]) -> dict[str, Any]:
@@ -581,14 +599,7 @@ class PartnerViews(ReadModel):
         for (document_id, _role), document in self._documents.items():
             if document_id != aggregate_id:
                 continue
-            referral = document.get("referral")
-            if referral is not None:
-                referral.update(dict.fromkeys(set(referral) & _ERASED_REFERRAL))
-            plan = document.get("plan")
-            if plan is not None:
-                plan.update(goals=[], agreements=None)
-            for intervention in document.get("interventions", {}).values():
-                intervention.update(dict.fromkeys(set(intervention) & _ERASED_INTERVENTION))
+            _erase_fields(document)
 
     def _destroy(self, event: PgaEvent, name: str) -> None:
         """Drop what is stored about destroyed name-list members (one, or the whole list)."""
@@ -666,8 +677,8 @@ class PartnerViews(ReadModel):
             status = STATUS_AFTER.get(name)
             if status is not None:
                 row.state = status.value
-            if name == "Closed":
-                row.closed_on = event.closed_on  # type: ignore[attr-defined]
+            if name in _CLOSING:
+                row.closed_on = getattr(event, _CLOSING[name])
         else:
             step = _STEP_AFTER.get(name)
             if step is not None:
@@ -994,7 +1005,6 @@ class PartnerMember(_Shape):
     age_band: str | None = None
     placed_on: date | None = None
     informed_on: date | None = None
-    member_id: UUID | None = None
     given_name: str | None = None
     family_name: str | None = None
     born_on: date | None = None
@@ -1011,7 +1021,6 @@ class PartnerAction(_Shape):
     due_on: date | None = None
     completed_on: date | None = None
     description: str | None = None
-    member_id: UUID | None = None
     outcome: str | None = None
 
 
@@ -1286,7 +1295,8 @@ def partner_timeline(
         " CASE WHEN %(former)s THEN NULL ELSE recorded_by_organisation END"
         " AS recorded_by_organisation"
         " FROM {table} WHERE aggregate_id = %(id)s AND audience = ANY(%(audiences)s)"
-        " ORDER BY version, audience = %(own)s DESC"
+        # The fuller of the role's and the own row (after a re-involvement the own row is L0).
+        " ORDER BY version, level DESC, audience = %(own)s DESC"
     ).format(table=table)
     statement = page_with_total(
         sql.SQL(

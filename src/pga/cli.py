@@ -332,6 +332,15 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if settings.master_key is None and settings.master_key_file is None:
+        if not _loopback(arguments.host):
+            print(
+                "pga serve: no PGA_MASTER_KEY or PGA_MASTER_KEY_FILE is configured; the "
+                "development master key (kept beside the data) only serves on a loopback address",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        print("pga serve: encrypting with the development master key (not for production)")
     embedded = settings.database_url is None
     # Workers connect to the URL resolved here: the embedded server starts once, in this process.
     url = resolve_database_url(settings)

@@ -123,7 +123,7 @@ class Settings:
     serve_projections: bool = True
     """``pga serve`` runs the projection runner in each worker (one is active, others stand by)."""
     master_key: bytes | None = field(default=None, repr=False)
-    """The installation's master key (32 bytes); field and pseudonym keys are derived from it."""
+    """The installation's master key (32 bytes); per-purpose keys are derived from it."""
     master_key_file: Path | None = None
     """A file holding the base64 master key; without either, a development key in ``data_dir``."""
     information_letter_days: int = 30

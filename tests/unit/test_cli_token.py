@@ -19,7 +19,13 @@ ARGUMENTS = ["token", "--role", "regisseur", "--org", "gemeente-almere", "--user
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for variable in ("PGA_JWT_SECRET", "PGA_JWT_PUBLIC_KEY", "PGA_JWT_JWKS_FILE"):
+    for variable in (
+        "PGA_JWT_SECRET",
+        "PGA_JWT_PUBLIC_KEY",
+        "PGA_JWT_JWKS_FILE",
+        "PGA_MASTER_KEY",
+        "PGA_MASTER_KEY_FILE",
+    ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("PGA_DATA_DIR", str(tmp_path))
 
@@ -88,3 +94,16 @@ def test_the_development_secret_serves_only_on_loopback(
     assert main(["serve", "--host", host]) == 2
 
     assert "loopback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])  # noqa: S104
+def test_the_development_master_key_serves_only_on_loopback(
+    host: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGA_JWT_SECRET", "a-configured-secret-of-at-least-32-characters")
+
+    assert main(["serve", "--host", host]) == 2
+
+    error = capsys.readouterr().err
+    assert "PGA_MASTER_KEY" in error
+    assert "loopback" in error

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pga.privacy.matrix import BEGIN, DOCUMENT, END, problems, section_of, write
-from pga.privacy.policy import DEFAULT_POLICY_FILE
+from pga.privacy.policy import DEFAULT_POLICY_FILE, load_policy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +39,9 @@ def test_a_policy_change_without_a_new_revision_is_refused(tmp_path: Path) -> No
     document, policy = _copies(tmp_path, changed)
     found = problems(document, policy)
     assert any("bump `revision`" in problem for problem in found)
-    bumped = changed.replace("revision = 1\n", "revision = 2\n")
+    revision = load_policy().revision
+    bumped = changed.replace(f"revision = {revision}\n", f"revision = {revision + 1}\n")
+    assert bumped != changed
     document, policy = _copies(tmp_path, bumped)
     write(document, policy)
     assert problems(document, policy) == []

@@ -157,6 +157,10 @@ class CommandRoute:
     extra_path_parameters: tuple[str, ...] = field(default=())
     partner_check: Callable[[Actor, Any, Any, Mapping[str, Any]], None] | None = None
     """``(actor, aggregate, body, other path params)``: raise ``NotResponsible`` to refuse."""
+    waits_for: str | None = None
+    """A read model the command always waits for before it answers (at most
+    ``PGA_API_WAIT_SECONDS``): ending an involvement answers once the partner's lists no longer
+    show the case, so the partner's next request sees it gone."""
 
 
 def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler:
@@ -183,6 +187,8 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
         recorded = route.call(
             state.app, command_context(request), aggregate_id, version, data, others
         )
+        if route.waits_for is not None:
+            _caught_up(state, route.waits_for, recorded.position)
         return _answer(request, state, resource, route, recorded, viewer)
 
     # Litestar reads the handler's signature for validation and the OpenAPI document: the body

@@ -696,6 +696,7 @@ def _route(
     creates: bool = False,
     description: str = "",
     partner_check: Any = None,  # noqa: ANN401 - see CommandRoute.partner_check
+    waits_for: str | None = None,
 ) -> CommandRoute:
     """Describe a network command, open to ``NETWORK_ROLES`` (partners per the policy)."""
     return CommandRoute(
@@ -709,6 +710,7 @@ def _route(
         creates=creates,
         extra_path_parameters=extra,
         partner_check=partner_check,
+        waits_for=waits_for,
     )
 
 
@@ -741,6 +743,8 @@ COMMANDS: tuple[CommandRoute, ...] = (
         PartnerRemovalIn,
         "remove_network_partner",
         "Laat een partner de aanpak verlaten (zonder openstaande acties)",
+        description="Het antwoord volgt zodra de partner het netwerk niet meer ziet.",
+        waits_for="partner_views",
     ),
     _route(
         "shareSignal",

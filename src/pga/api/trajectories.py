@@ -862,6 +862,7 @@ def _route(
     description: str = "",
     extra: tuple[str, ...] = (),
     partner_check: Any = None,  # noqa: ANN401 - see CommandRoute.partner_check
+    waits_for: str | None = None,
 ) -> CommandRoute:
     """Describe a command on an existing trajectory, open to ``TRAJECTORY_ROLES``.
 
@@ -877,6 +878,7 @@ def _route(
         description=description,
         extra_path_parameters=extra,
         partner_check=partner_check,
+        waits_for=waits_for,
     )
 
 
@@ -931,7 +933,9 @@ COMMANDS: tuple[CommandRoute, ...] = (
         call_command("withdraw_partner"),
         "Beëindig de betrokkenheid van een partnerorganisatie",
         description="Een partner met geplande of lopende interventies kan niet worden "
-        "teruggetrokken (409, partner-still-responsible).",
+        "teruggetrokken (409, partner-still-responsible). Het antwoord volgt zodra de partner "
+        "het traject niet meer ziet.",
+        waits_for="partner_views",
     ),
     _route(
         "recordPoliceHomeVisit",

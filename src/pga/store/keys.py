@@ -1,13 +1,14 @@
-"""The installation's master key and what is derived from it: the field cipher, pseudonym keys.
+"""The installation's master key and what is derived from it: the field cipher.
 
 The master key is 32 random bytes, configured as ``PGA_MASTER_KEY`` (base64) or
 ``PGA_MASTER_KEY_FILE`` (a file holding that base64). Without either, a development key is
 created once in the data directory (``master-key``, readable by its owner only): fine on a
-laptop, never in production, where losing the key means losing every encrypted value.
+laptop, never in production, where losing the key means losing every encrypted value (`pga
+serve` refuses it on any address but loopback).
 
 Keys for separate purposes are derived with HKDF-SHA256 (``MasterKey.derive``), so one master
-key serves the field cipher (``"field-encryption v1"``) and pseudonyms (``"pseudonym v1"``)
-without either key revealing the other.
+key serves the field cipher (``"field-encryption v1"``) and, later, per-subject key wrapping,
+without one key revealing another.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 DEVELOPMENT_KEY_FILE = "master-key"
 FIELD_ENCRYPTION = "field-encryption v1"
-PSEUDONYM = "pseudonym v1"
 TOKEN_PREFIX = "aesgcm1:"  # noqa: S105 - a format marker, not a secret
 _NONCE_BYTES = 12
 _SALT = b"pga master key"

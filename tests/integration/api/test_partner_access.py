@@ -2,8 +2,9 @@
 
 Need-to-know is read from the aggregate itself, so the partner's very next request after a
 withdrawal (trajectory) or a removal (network) already sees only that it was involved
-(``access: former``, no content), its own records at L0, and no command; the list comes from the
-read model and may lag a moment by design (the tests poll it). A partner that was never involved,
+(``access: former``, no content), its own records at L0, and no command. The lists come from the
+read model: ending an involvement answers only once the read model has processed it, so the list
+no longer shows the case either. A partner that was never involved,
 or is involved in another role, learns nothing: its 404 is the same problem as for an id that
 does not exist.
 """
@@ -43,7 +44,7 @@ from tests.integration.api.test_networks import (
 from tests.integration.api.test_trajectories import body_of, new_case, url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
     from httpx import Response
@@ -84,17 +85,6 @@ def read(client: TestClient[Any], path: str, headers: dict[str, str]) -> dict[st
 def listed_ids(client: TestClient[Any], collection: str, headers: dict[str, str]) -> list[str]:
     """Return the ids on the partner's list (``/trajectories`` or ``/networks``)."""
     return [item["id"] for item in read(client, f"{API}{collection}", headers)["items"]]
-
-
-def until_listed(
-    client: TestClient[Any],
-    collection: str,
-    headers: dict[str, str],
-    done: Callable[[list[str]], bool],
-) -> list[str]:
-    """Poll the partner's list until ``done`` holds (it follows the read model, which may lag)."""
-    ids: list[str] = eventually(lambda: listed_ids(client, collection, headers), done)
-    return ids
 
 
 def assert_former_on_the_next_request(
@@ -153,11 +143,9 @@ def test_a_withdrawn_partner_loses_a_trajectory_on_the_next_request(
     )
     assert is_problem(response, 404), response.text
     assert response.json()["rule"] == "not-found"
-    # The list follows the read model, which may lag the withdrawal a moment: poll it.
-    assert case.id not in until_listed(
-        client, "/trajectories", headers, lambda ids: case.id not in ids
-    )
-    detail = eventually(lambda: read(client, path, headers), lambda body: "involvedUntil" in body)
+    # The withdrawal answered once the partner views had it: the list no longer shows the case.
+    assert case.id not in listed_ids(client, "/trajectories", headers)
+    detail = read(client, path, headers)
     assert detail == {
         "id": case.id,
         "access": "former",
@@ -211,8 +199,7 @@ def test_a_removed_partner_loses_a_network_on_the_next_request(
     )
     assert is_problem(response, 404), response.text
     assert response.json()["rule"] == "not-found"
-    ids = until_listed(client, "/networks", headers, lambda ids: network.id not in ids)
-    assert network.id not in ids
+    assert network.id not in listed_ids(client, "/networks", headers)
     assert_former_on_the_next_request(client, path, headers, [signal])
     assert network.detail()["version"] == signal + 1
 
