@@ -1385,11 +1385,15 @@ def _listed(
     )
     statement = page_with_total(
         sql.SQL("SELECT count(*) {}").format(source),
+        # The page's rows first, their documents after: a document read before the sort would be
+        # read (and decompressed) for every matching row, not only for the page's.
         sql.SQL(
-            "SELECT v.aggregate_id, v.version, v.state, v.opened_on, a.since, v.closed_on,"
-            " (v.document -> %(section)s)::text AS section {source}"
-            " ORDER BY v.opened_on DESC, v.aggregate_id LIMIT %(limit)s OFFSET %(offset)s"
-        ).format(source=source),
+            "SELECT r.aggregate_id, r.version, r.state, r.opened_on, r.since, r.closed_on,"
+            " (d.document -> %(section)s)::text AS section FROM ("
+            " SELECT v.aggregate_id, v.role, v.version, v.state, v.opened_on, a.since, v.closed_on"
+            " {source} ORDER BY v.opened_on DESC, v.aggregate_id LIMIT %(limit)s OFFSET %(offset)s"
+            ") AS r JOIN {views} AS d ON d.aggregate_id = r.aggregate_id AND d.role = r.role"
+        ).format(source=source, views=_table(app_schema, VIEWS)),
         sql.SQL("p.opened_on DESC, p.aggregate_id"),
     )
     parameters = {
