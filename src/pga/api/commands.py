@@ -159,8 +159,8 @@ class CommandRoute:
     """``(actor, aggregate, body, other path params)``: raise ``NotResponsible`` to refuse."""
     waits_for: str | None = None
     """A read model the command always waits for before it answers (at most
-    ``PGA_API_WAIT_SECONDS``): ending an involvement answers once the partner's lists no longer
-    show the case, so the partner's next request sees it gone."""
+    ``PGA_API_WAIT_SECONDS``): starting or ending an involvement answers once the partner views
+    have it, so the partner's next request sees the case (or no longer sees it)."""
 
 
 def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler:

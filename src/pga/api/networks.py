@@ -736,6 +736,8 @@ COMMANDS: tuple[CommandRoute, ...] = (
         PartnerIn,
         "join_network_partner",
         "Laat een convenantpartner aansluiten bij de aanpak",
+        description="Het antwoord volgt zodra de partner het netwerk ziet.",
+        waits_for="partner_views",
     ),
     _route(
         "removeNetworkPartner",

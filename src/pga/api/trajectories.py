@@ -925,6 +925,8 @@ COMMANDS: tuple[CommandRoute, ...] = (
         PartnerIn,
         call_command("involve_partner"),
         "Betrek een partnerorganisatie bij het traject",
+        description="Het antwoord volgt zodra de partner het traject ziet.",
+        waits_for="partner_views",
     ),
     _route(
         "withdrawPartner",
