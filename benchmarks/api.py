@@ -10,7 +10,12 @@ pool and projection runner in every worker) is served by uvicorn in a subprocess
 of them (default 2), access log off, configured through ``PGA_*`` variables (a fresh database,
 schema ``pga``, a random ``PGA_JWT_SECRET``, otherwise the defaults). A trivial Litestar app
 (``GET /ping``: a tiny JSON, no auth, no database; the factory ``ping_app``) is served the same
-way with the same workers, as the ceiling of the HTTP stack.
+way with the same workers, as the ceiling of the HTTP stack. The real app once more, without the
+access log (the factory ``unlogged_app``: ``asgi(settings, log_access=False)``, the baseline of
+issue 6), is served the same way with the same workers and environment, so on the same database
+and read models; it is started once the real app answers (which creates the schema, the read
+models and the access log's table), with ``PGA_SERVE_PROJECTIONS=false``, so the real app's
+runner is the only one that projects and the two differ only in the access log.
 
 The client. One separate process runs 32 clients as asyncio tasks, each over its own keep-alive
 connection, writing HTTP/1.1 requests and reading the answers itself (status, ``ETag``,
@@ -33,7 +38,11 @@ What is measured, in this order:
   ``GET /api/v1/trajectories/{id}`` (each client cycles through the seeded trajectories), both as
   the regisseur (the full representation: the caseload read model, the aggregate) and as the
   police (its own view: the ``partner_views`` read model; the single trajectory also loads the
-  aggregate to check that the police is involved now). Same URLs, a different token.
+  aggregate to check that the police is involved now). Same URLs, a different token. The
+  regisseur's list, the regisseur's single trajectory and the police's single trajectory also
+  run on the app without the access log, each right after its logged counterpart (the kinds
+  ``*-unlogged``). Before the timed warm-up both real apps read every seeded trajectory twice,
+  so both have their aggregate caches filled.
 * Write rounds, interleaved: the bare eventsourcing library's single-thread ``save()`` of a new
   one-event aggregate (``benchmarks.core``'s baseline, in this process, while the servers idle),
   ``POST /api/v1/trajectories`` (refer: creates a trajectory) and
@@ -44,14 +53,19 @@ What is measured, in this order:
   pays for the projection of the one before.
 
 Ratios are the median of the per-round ratios to the baseline measured in the same round (paired,
-as in the core benchmark). The CPU each request cost is read from ``/proc`` around every phase:
-the client process, the server processes (both uvicorn trees), and the rest of the machine
-(PostgreSQL, and anything else that ran).
+as in the core benchmark); the access log's cost is the ratio of each logged read to the same read
+without the log (target ≥ 0.90: the log may cost at most 10 % of read throughput). The CPU each
+request cost is read from ``/proc`` around every phase: the client process, the server processes
+(all three uvicorn trees), and the rest of the machine (PostgreSQL, and anything else that ran).
 
 Checks: every answer must have the expected status (any other fails the run; a partner's 404
 would measure the refusal, not its view), every partner's single trajectory must be its
 ``"access":"involved"`` view, both lists must answer a full page and the seeded total, and a
-single trajectory its own id.
+single trajectory its own id (the reads without the log alike). Around every HTTP phase (untimed)
+the benchmark counts the rows of ``pga.pga_access_log``: each answer of a logged read must have
+added exactly one entry, and every phase on the app without the log, the trivial app and
+``/health/live`` none, so the comparison cannot silently measure the same app twice. The
+commands' entries are counted and reported, not checked.
 """
 
 from __future__ import annotations
@@ -81,10 +95,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import psycopg
+from psycopg import sql
 
 from benchmarks.core import BareApplication, Referral
 from benchmarks.recording import run_and_record
 from pga.api.auth import issue_token, verification_keys
+from pga.audit.access_log import TABLE as ACCESS_LOG
 from pga.domain.catalogue import PartnerRole
 from pga.settings import Settings
 from pga.store.database import (
@@ -103,6 +119,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from litestar import Litestar
+    from litestar.types import ASGIApp
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -129,22 +146,45 @@ PARTNER_VIEWS = "partner_views"
 COMMAND_RATIO_TARGET = 1.0
 COMMAND_P99_TARGET_MS = 50.0
 READ_RATIO_TARGET = 0.5
+#: The access log's target (issue 6): a read with the log at least 90 % of the same read without.
+ACCESS_LOG_RATIO_TARGET = 0.9
 
-READ_KINDS = ("ping", "live", "list", "partner-list", "get", "partner-get")
+#: The reads measured on the app without the access log, each with its logged counterpart.
+UNLOGGED = {"list-unlogged": "list", "get-unlogged": "get", "partner-get-unlogged": "partner-get"}
+#: Each unlogged read right after its logged counterpart, so the pair runs side by side.
+READ_KINDS = (
+    "ping",
+    "live",
+    "list",
+    "list-unlogged",
+    "partner-list",
+    "get",
+    "get-unlogged",
+    "partner-get",
+    "partner-get-unlogged",
+)
+#: The reads whose every answer must append exactly one access-log entry.
+LOGGED_READS = ("list", "partner-list", "get", "partner-get")
 WRITE_KINDS = ("bare", "refer", "arrest")
 _EXPECTED_STATUS = {
     "ping": 200,
     "live": 200,
     "list": 200,
+    "list-unlogged": 200,
     "partner-list": 200,
     "get": 200,
+    "get-unlogged": 200,
     "partner-get": 200,
+    "partner-get-unlogged": 200,
     "refer": 201,
     "involve": 200,
     "arrest": 200,
 }
 #: What every answer of a kind must contain (a partner's former view is a 200 too).
-_EXPECTED_CONTENT = {"partner-get": b'"access":"involved"'}
+_EXPECTED_CONTENT = {
+    "partner-get": b'"access":"involved"',
+    "partner-get-unlogged": b'"access":"involved"',
+}
 _REFERRAL = msgspec.json.encode(
     {
         "givenName": "Benchjongere",
@@ -183,6 +223,13 @@ def ping_app() -> Litestar:
         return {"status": "ok"}
 
     return Litestar(route_handlers=[ping], logging_config=None)
+
+
+def unlogged_app() -> ASGIApp:
+    """Build the real app as served, but without the access log (the baseline of issue 6)."""
+    from pga.api.app import asgi  # noqa: PLC0415 - only the server processes need it
+
+    return asgi(Settings.from_env(), log_access=False)
 
 
 # --- configuration and results ---
@@ -256,12 +303,15 @@ class Measurement:
     latencies: list[float] = field(default_factory=list)
     operations: int = 0
     cpu: CpuUse = field(default_factory=CpuUse)
+    access_log_entries: int = 0
+    """The access-log entries written during the rounds (counted around each, untimed)."""
 
-    def add(self, result: PhaseResult) -> None:
-        """Add one round's result."""
+    def add(self, result: PhaseResult, access_log_entries: int = 0) -> None:
+        """Add one round's result and the access-log entries written meanwhile."""
         self.rates.append(result.rate)
         self.latencies.extend(result.latencies)
         self.operations += result.operations
+        self.access_log_entries += access_log_entries
         self.cpu = CpuUse(
             self.cpu.client + result.cpu.client,
             self.cpu.servers + result.cpu.servers,
@@ -400,6 +450,9 @@ class Results:
             ("partner-list", "partner's list"),
             ("get", "one trajectory"),
             ("partner-get", "one trajectory, partner's view"),
+            ("list-unlogged", "caseload list, no access log"),
+            ("get-unlogged", "one trajectory, no access log"),
+            ("partner-get-unlogged", "one trajectory, partner's view, no access log"),
             ("refer", "refer"),
             ("arrest", "arrest"),
         ):
@@ -429,13 +482,59 @@ class Results:
                 f"({get_spread}), the list {list_ratio:.2f} ({list_spread})."
             ),
             "",
-            "CPU per request (µs; from `/proc`, summed over all rounds):",
+            *self._access_log_lines(),
+            "",
+            "CPU per request (µs; from `/proc`, summed over all rounds; servers: all three apps):",
             "",
             "| requests | client | servers | rest of the machine (PostgreSQL, other) | total |",
             "|---|---|---|---|---|",
             *cpu_rows,
         ]
         return "\n".join(lines)
+
+    def _access_log_lines(self) -> list[str]:
+        """Return the access log's table: each read with the log against the same without."""
+        rows = []
+        for unlogged, label in (
+            ("list-unlogged", f"`GET /api/v1/trajectories?pageSize={PAGE_SIZE}` (caseload)"),
+            ("get-unlogged", "`GET /api/v1/trajectories/{id}` (regisseur)"),
+            ("partner-get-unlogged", f"`GET /api/v1/trajectories/{{id}}` ({PARTNER_ROLE.value})"),
+        ):
+            logged = UNLOGGED[unlogged]
+            ratio, spread = self.ratio(logged, unlogged)
+            rows.append(
+                f"| {label} | {self._http_result(logged)} | {self._http_result(unlogged)} "
+                f"| {ratio:.2f} ({spread}) | ≥ {ACCESS_LOG_RATIO_TARGET:.2f} "
+                f"| {_verdict(ratio >= ACCESS_LOG_RATIO_TARGET)} |"
+            )
+        measurements = self.measurements
+        answers = sum(measurements[kind].operations for kind in LOGGED_READS)
+        entries = sum(measurements[kind].access_log_entries for kind in LOGGED_READS)
+        unlogged_answers = sum(measurements[kind].operations for kind in UNLOGGED)
+        writes = ", ".join(
+            f"{kind} {measurements[kind].access_log_entries:,} for "
+            f"{measurements[kind].operations:,} answers"
+            for kind in ("refer", "arrest")
+        )
+        return [
+            (
+                "The access log (issue 6): the same reads on the real app with the access log "
+                "and on a second server of it without (`log_access=False`; the same workers, "
+                "database and read models), each pair side by side in every round; the ratio is "
+                "the median of the per-round ratios logged / unlogged."
+            ),
+            "",
+            "| read | with the access log | without | ratio | target | verdict |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+            (
+                f"Access-log entries counted around every round (untimed): {entries:,} for the "
+                f"{answers:,} answers of the logged reads (one each, checked per round), none "
+                f"for the {unlogged_answers:,} answers without the log (nor for the trivial app "
+                f"and `/health/live`; checked); during the commands, {writes}."
+            ),
+        ]
 
 
 def _verdict(met: bool) -> str:  # noqa: FBT001 - reads as a predicate
@@ -504,6 +603,8 @@ class LoadSetup:
 
     api_port: int
     ping_port: int
+    unlogged_port: int
+    """The real app without the access log."""
     token: str
     partner_token: str
     clients: int
@@ -557,19 +658,31 @@ class _Load:
         self.seed_etags: list[bytes] = []
         """The ETag of every seeded trajectory, in the order of ``trajectories``."""
         self.etags: dict[int, bytes] = {}
-        api = f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.token}\r\n"
-        self._get = f"{api}Accept: application/json\r\n\r\n".encode()
-        self._partner_get = (
-            f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.partner_token}\r\n"
-            "Accept: application/json\r\n\r\n"
+
+        def reading(port: int, token: str) -> bytes:
+            return (
+                f"Host: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                "Accept: application/json\r\n\r\n"
+            ).encode()
+
+        self._reads = {
+            "get": reading(setup.api_port, setup.token),
+            "partner-get": reading(setup.api_port, setup.partner_token),
+            "get-unlogged": reading(setup.unlogged_port, setup.token),
+            "partner-get-unlogged": reading(setup.unlogged_port, setup.partner_token),
+        }
+        """A single trajectory's headers, per kind: the server's host and the reader's token."""
+        self._post = (
+            f"Host: {HOST}:{setup.api_port}\r\nAuthorization: Bearer {setup.token}\r\n"
+            "Content-Type: application/json\r\n"
         ).encode()
-        self._post = f"{api}Content-Type: application/json\r\n".encode()
         list_line = b"GET /api/v1/trajectories?pageSize=%d HTTP/1.1\r\n" % PAGE_SIZE
         self._fixed = {
             "ping": f"GET /ping HTTP/1.1\r\nHost: {HOST}:{setup.ping_port}\r\n\r\n".encode(),
             "live": f"GET /health/live HTTP/1.1\r\nHost: {HOST}:{setup.api_port}\r\n\r\n".encode(),
-            "list": list_line + self._get,
-            "partner-list": list_line + self._partner_get,
+            "list": list_line + self._reads["get"],
+            "list-unlogged": list_line + self._reads["get-unlogged"],
+            "partner-list": list_line + self._reads["partner-get"],
             "refer": (
                 b"POST /api/v1/trajectories HTTP/1.1\r\n"
                 + self._post
@@ -584,12 +697,11 @@ class _Load:
         fixed = self._fixed.get(kind)
         if fixed is not None:
             return fixed
-        if kind in ("get", "partner-get"):
+        headers = self._reads.get(kind)
+        if headers is not None:
             count = len(self.trajectories)
             trajectory = self.trajectories[(client + iteration * self.setup.clients) % count]
-            return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + (
-                self._get if kind == "get" else self._partner_get
-            )
+            return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + headers
         if kind == "involve":  # a count phase of every seeded trajectory: each exactly once
             index = client + iteration * self.setup.clients
             return (
@@ -614,7 +726,13 @@ class _Load:
     async def run(self, phase: Phase) -> PhaseResult:
         """Run one phase with every client on its own fresh connection."""
         clients = self.setup.clients
-        port = self.setup.ping_port if phase.kind == "ping" else self.setup.api_port
+        port = (
+            self.setup.ping_port
+            if phase.kind == "ping"
+            else self.setup.unlogged_port
+            if phase.kind in UNLOGGED
+            else self.setup.api_port
+        )
         connections = [await _HttpConnection.open(port) for _ in range(clients)]
         expected = _EXPECTED_STATUS[phase.kind]
         content = _EXPECTED_CONTENT.get(phase.kind)
@@ -860,8 +978,15 @@ def _bare_rate(bare: BareApplication, count: int) -> float:
 
 
 def _check_reads(results: dict[str, PhaseResult], load_ids: set[str]) -> None:
-    """Check the last answer of every read: the regisseur's and the partner's (its own view)."""
-    for kind, name in (("list", "the caseload list"), ("partner-list", "the partner's list")):
+    """Check the last answer of every read: the regisseur's and the partner's (its own view).
+
+    The reads without the access log are held to the same checks as their logged counterparts.
+    """
+    for kind, name in (
+        ("list", "the caseload list"),
+        ("list-unlogged", "the caseload list without the access log"),
+        ("partner-list", "the partner's list"),
+    ):
         page = msgspec.json.decode(results[kind].sample)
         if page["total"] != len(load_ids) or len(page["items"]) != min(PAGE_SIZE, len(load_ids)):
             msg = f"{name} answered {page['total']} / {len(page['items'])} items"
@@ -869,13 +994,40 @@ def _check_reads(results: dict[str, PhaseResult], load_ids: set[str]) -> None:
     if msgspec.json.decode(results["partner-list"].sample)["role"] != PARTNER_ROLE.value:
         msg = "the partner's list is not its own view"
         raise AssertionError(msg)
-    for kind in ("get", "partner-get"):
+    for kind in ("get", "get-unlogged", "partner-get", "partner-get-unlogged"):
         if msgspec.json.decode(results[kind].sample)["id"] not in load_ids:
             msg = f"a single trajectory ({kind}) answered another id"
             raise AssertionError(msg)
-    view = msgspec.json.decode(results["partner-get"].sample)
-    if view["access"] != "involved" or view["role"] != PARTNER_ROLE.value or "status" not in view:
-        msg = f"the partner's single trajectory is not its involved view: {view}"
+    for kind in ("partner-get", "partner-get-unlogged"):
+        view = msgspec.json.decode(results[kind].sample)
+        if (
+            view["access"] != "involved"
+            or view["role"] != PARTNER_ROLE.value
+            or "status" not in view
+        ):
+            msg = f"the partner's single trajectory ({kind}) is not its involved view: {view}"
+            raise AssertionError(msg)
+
+
+def _access_log_entries(connection: psycopg.Connection[Any]) -> int:
+    """Return how many entries the access log holds."""
+    row = connection.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(SCHEMA, ACCESS_LOG))
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_access_log(result: PhaseResult, entries: int) -> None:
+    """Check that a read wrote one entry per answer with the log, and none without it.
+
+    So the comparison of the two servers cannot silently measure the same app twice.
+    """
+    expected = result.operations if result.kind in LOGGED_READS else 0
+    if entries != expected:
+        msg = (
+            f"{result.kind}: {entries} access-log entries for {result.operations} answers "
+            f"(expected {expected})"
+        )
         raise AssertionError(msg)
 
 
@@ -889,6 +1041,8 @@ class _Rounds:
     """The read models, whose catching up the write phases wait for."""
     load: LoadGenerator
     bare: BareApplication
+    audit: psycopg.Connection[Any]
+    """Counts the access log's entries around every phase (untimed)."""
     measurements: dict[str, Measurement] = field(
         default_factory=lambda: {kind: Measurement() for kind in (*READ_KINDS, *WRITE_KINDS)}
     )
@@ -903,15 +1057,40 @@ class _Rounds:
         _wait_caught_up(self.url, self.names)
         return set(seeded)
 
+    def phase(self, phase: Phase) -> tuple[PhaseResult, int]:
+        """Run one HTTP phase; return its result and the access-log entries written meanwhile."""
+        before = _access_log_entries(self.audit)
+        result = self.load.run(phase)
+        # Untimed: the servers commit their entries up to PGA_ACCESS_LOG_MAX_DELAY_MS (50 ms)
+        # after the answers; wait until the count settles before comparing it.
+        settled = _access_log_entries(self.audit)
+        while True:
+            time.sleep(0.25)
+            now = _access_log_entries(self.audit)
+            if now == settled:
+                return result, now - before
+            settled = now
+
     def reads(self, seeded: set[str]) -> None:
-        """Warm up, then run the read rounds (the order reverses every other round)."""
+        """Warm up, then run the read rounds (the order reverses every other round).
+
+        Every read phase, warm-ups too, is checked for its access-log entries.
+        """
+        # Both real apps read every seeded trajectory, twice on fresh connections (which land
+        # on either worker), so each worker's aggregate cache holds them before the clock runs:
+        # the app with the log had them cached by the seeding, the one without had not.
+        for _ in range(2):
+            for kind in ("get", "get-unlogged"):
+                _check_access_log(*self.phase(Phase(kind, count=len(seeded))))
         for kind in READ_KINDS:  # pools, caches and prepared statements
-            self.load.run(Phase(kind, seconds=WARM_UP_SECONDS))
+            _check_access_log(*self.phase(Phase(kind, seconds=WARM_UP_SECONDS)))
         for number in range(self.options.rounds):
             results: dict[str, PhaseResult] = {}
             for kind in READ_KINDS if number % 2 == 0 else READ_KINDS[::-1]:
-                results[kind] = self.load.run(Phase(kind, seconds=self.options.seconds))
-                self.measurements[kind].add(results[kind])
+                result, entries = self.phase(Phase(kind, seconds=self.options.seconds))
+                _check_access_log(result, entries)
+                results[kind] = result
+                self.measurements[kind].add(result, entries)
             if number == 0:
                 _check_reads(results, seeded)
 
@@ -927,7 +1106,7 @@ class _Rounds:
                     self._bare_phase()
                 else:
                     self.measurements[kind].add(
-                        self.load.run(Phase(kind, seconds=self.options.seconds))
+                        *self.phase(Phase(kind, seconds=self.options.seconds))
                     )
                     # Untimed: the next phase starts on a quiet machine.
                     _wait_caught_up(self.url, self.names)
@@ -940,25 +1119,74 @@ class _Rounds:
         self.measurements["bare"].add(PhaseResult("bare", count, count / rate, [], used))
 
 
+@dataclass(frozen=True)
+class _Servers:
+    """The three served apps."""
+
+    api: Server
+    """The real app, as ``pga serve`` runs it."""
+    ping: Server
+    """The trivial app."""
+    unlogged: Server
+    """The real app without the access log."""
+
+    def pids(self) -> list[int]:
+        """Return every server process."""
+        return self.api.pids() + self.ping.pids() + self.unlogged.pids()
+
+
 def _measure(
     options: Options,
     url: str,
-    servers: tuple[Server, Server],
+    servers: _Servers,
     tokens: tuple[str, str],
     names: list[str],
 ) -> dict[str, Measurement]:
-    api, ping = servers
     with ExitStack() as stack:
         bare = BareApplication(eventsourcing_env(url, "bare"))
         stack.callback(bare.close)
+        audit = stack.enter_context(psycopg.connect(url, autocommit=True))
         load = LoadGenerator(
-            LoadSetup(api.port, ping.port, *tokens, options.clients, api.pids() + ping.pids())
+            LoadSetup(
+                servers.api.port,
+                servers.ping.port,
+                servers.unlogged.port,
+                *tokens,
+                options.clients,
+                servers.pids(),
+            )
         )
         stack.callback(load.close)
-        rounds = _Rounds(options, url, names, load, bare)
+        rounds = _Rounds(options, url, names, load, bare, audit)
         rounds.reads(rounds.seed())
         rounds.writes()
         return rounds.measurements
+
+
+def _start_servers(
+    options: Options, env: dict[str, str], directory: Path, stack: ExitStack
+) -> _Servers:
+    """Start the three apps; the one without the access log once the real app has set up.
+
+    The real app creates the schema, the read models and the access log's table; the one without
+    the log then serves the same database with ``PGA_SERVE_PROJECTIONS=false``, so the real
+    app's runner is the only one that projects (as in the runs before this server was added)
+    and the two differ only in the access log.
+    """
+
+    def start(factory: str, server_env: dict[str, str]) -> Server:
+        log = directory / f"{factory.rpartition(':')[2]}.log"
+        server = Server.start(factory, options.workers, server_env, log)
+        stack.callback(server.stop)
+        return server
+
+    api = start("pga.api.server:app", env)
+    ping = start("benchmarks.api:ping_app", env)
+    api.wait_until_answering("/health/ready", options.workers)
+    unlogged = start("benchmarks.api:unlogged_app", env | {"PGA_SERVE_PROJECTIONS": "false"})
+    ping.wait_until_answering("/ping", options.workers)
+    unlogged.wait_until_answering("/health/ready", options.workers)
+    return _Servers(api, ping, unlogged)
 
 
 def run(server_url: str, server: str, options: Options | None = None) -> Results:
@@ -995,20 +1223,8 @@ def run(server_url: str, server: str, options: Options | None = None) -> Results
             ExitStack() as stack,
         ):
             env = _server_env(url, Path(directory), secret)
-            servers = []
-            for factory in ("pga.api.server:app", "benchmarks.api:ping_app"):
-                started_server = Server.start(
-                    factory,
-                    options.workers,
-                    env,
-                    Path(directory) / f"{factory.rpartition(':')[2]}.log",
-                )
-                stack.callback(started_server.stop)
-                servers.append(started_server)
-            api, ping = servers
-            api.wait_until_answering("/health/ready", options.workers)
-            ping.wait_until_answering("/ping", options.workers)
-            measurements = _measure(options, url, (api, ping), (tokens[0], tokens[1]), names)
+            servers = _start_servers(options, env, Path(directory), stack)
+            measurements = _measure(options, url, servers, (tokens[0], tokens[1]), names)
     finally:
         drop_database(server_url, name)
     return Results(options, server, _stack(), measurements, time.perf_counter() - started)

@@ -1,4 +1,4 @@
-"""Operating the read models: status and lag, content digests, rebuilds, read-your-writes.
+"""Operating the read models: status and lag, digests, rebuilds, scratch builds, read-your-writes.
 
 Everything here works on a plain psycopg connection and the application's schema name, so the
 CLI can report on read models without starting a runner, and the API can wait for one.
@@ -6,18 +6,26 @@ CLI can report on read models without starting a runner, and the API can wait fo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from psycopg import sql
 
 from pga.store.database import EVENTS_TABLE, SEALS_TABLE
 from projections.runner import (
     DEFAULT_BATCH_SIZE,
     TRACKING,
+    Generation,
     ProjectionError,
+    Runner,
+    _create_generation,
+    _drop_schema,
     catch_up,
     has_tracking,
     head,
@@ -26,15 +34,19 @@ from projections.runner import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
-
-    import psycopg
 
     from pga.application import PgaApplication
     from projections.base import ReadModel
+    from projections.runner import Poison
+
+_log = logging.getLogger("pga.projections")
 
 DEFAULT_WAIT_SECONDS = 2.0
+SCRATCH_INFIX = "__scratch_"
+"""Marks a table set built only to be compared and dropped (``scratch_rebuild``)."""
+_IDENTIFIER_LIMIT = 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +238,16 @@ def digest_at(
     ``connection`` must be in autocommit mode (the read runs in its own REPEATABLE READ
     transaction, so a runner committing meanwhile cannot mix two batches into one digest).
     """
-    schema = schema_name(app_schema, model.name, next_generation=next_generation)
+    return digest_of(
+        connection, schema_name(app_schema, model.name, next_generation=next_generation), model
+    )
+
+
+def digest_of(connection: psycopg.Connection[Any], schema: str, model: ReadModel) -> Digest:
+    """Return the digest and position of ``model``'s table set in ``schema`` (see ``digest_at``).
+
+    Any table set: the live or next one, or a scratch build (``scratch_rebuild``).
+    """
     if not has_tracking(connection, schema):
         msg = f"read model {model.name} has not been built"
         raise ReadModelUnavailable(msg)
@@ -284,6 +305,107 @@ def rebuild(
         batch_size=batch_size or DEFAULT_BATCH_SIZE,
         on_progress=on_progress,
     )
+
+
+# --- scratch builds (comparing a live read model with a fresh one) ---
+
+
+@dataclass(slots=True)
+class ScratchBuild:
+    """One read model rebuilt from zero into a scratch schema, up to a target position."""
+
+    model: ReadModel
+    schema: str
+    target: int
+    """The position the build was asked to reach (e.g. the one a live digest holds for)."""
+    position: int = 0
+    """The position it reached: ``target``, or the last event at or before it."""
+    poison: Poison | None = None
+    """The event at or before ``target`` the read model's code (or decoding) failed on."""
+
+
+@contextlib.contextmanager
+def scratch_rebuild(
+    app: PgaApplication,
+    targets: Sequence[tuple[ReadModel, int]],
+    *,
+    batch_size: int | None = None,
+) -> Iterator[list[ScratchBuild]]:
+    """Rebuild read models from zero into scratch schemas, each up to its position; drop them after.
+
+    For comparing a live read model with a fresh build at the position its digest holds for
+    (``pga audit verify``), while the live one keeps following. Each page of the log is read
+    and decoded once for all builds. A scratch schema is ``<live schema>__scratch_<random>``: two
+    verifications at once do not collide, no runner takes it for its own, and it is dropped on
+    leaving the ``with`` block, also after an error.
+    """
+    app_schema: str = app.recorder.datastore.schema  # type: ignore[attr-defined]
+    token = secrets.token_hex(4)
+    builds = [
+        ScratchBuild(model, _scratch_schema(app_schema, model.name, token), target)
+        for model, target in targets
+    ]
+    with Runner(
+        app,
+        [model for model, _ in targets],
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        use_locks=False,
+    ) as runner:
+        try:
+            for build in builds:
+                _create_generation(runner.connection, build.schema, build.model)
+            _build_up_to(runner, builds)
+            yield builds
+        finally:
+            for build in builds:
+                try:
+                    _drop_schema(runner.connection, build.schema)
+                except psycopg.Error as error:
+                    _log.warning(
+                        "could not drop scratch schema %s (%s)", build.schema, type(error).__name__
+                    )
+
+
+def _scratch_schema(app_schema: str, model_name: str, token: str) -> str:
+    name = f"{schema_name(app_schema, model_name)}{SCRATCH_INFIX}{token}"
+    if len(name) > _IDENTIFIER_LIMIT:
+        msg = f"schema name {name!r} is longer than PostgreSQL's {_IDENTIFIER_LIMIT} characters"
+        raise ValueError(msg)
+    return name
+
+
+def _build_up_to(runner: Runner, builds: Sequence[ScratchBuild]) -> None:
+    """Apply the log to every build until each has reached its target (or cannot go on)."""
+    pending = [
+        (build, Generation(build.model, build.schema, next_generation=True, locked=True))
+        for build in builds
+        if build.target > 0
+    ]
+    while pending:
+        after = min(generation.position for _, generation in pending)
+        envelopes, poison = runner.read(after, runner.batch_size)
+        still: list[tuple[ScratchBuild, Generation]] = []
+        for build, generation in pending:
+            if generation.position != after:
+                still.append((build, generation))
+                continue
+            wanted = [envelope for envelope in envelopes if envelope.position <= build.target]
+            if wanted:
+                runner.apply(generation, wanted)
+            build.position = generation.position
+            if generation.poison is not None:
+                build.poison = generation.poison
+                continue
+            if wanted and generation.position != wanted[-1].position:
+                msg = f"the scratch build of read model {build.model.name} did not advance"
+                raise ProjectionError(msg)
+            if poison is not None and len(wanted) == len(envelopes):
+                if poison.position <= build.target:
+                    build.poison = poison
+                continue  # the log cannot be read past the undecodable event
+            if len(wanted) == len(envelopes) and envelopes and build.position < build.target:
+                still.append((build, generation))  # neither the target nor the log's end yet
+        pending = still
 
 
 # --- read-your-writes ---

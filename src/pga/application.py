@@ -1471,7 +1471,8 @@ def open_application(settings: Settings, **options: Any) -> PgaApplication:  # n
     deterministic demo generator).
     """
     url = resolve_database_url(settings)
-    ensure_schema(url, settings.database_schema)
+    if settings.create_tables:
+        ensure_schema(url, settings.database_schema)
     catalogue = DEFAULT_CATALOGUE
     if settings.included_offences:
         catalogue = catalogue.with_included_offences(settings.included_offences)
@@ -1479,6 +1480,7 @@ def open_application(settings: Settings, **options: Any) -> PgaApplication:  # n
     if "field_cipher" not in options:
         options["field_cipher"] = FieldCipher(master_key(settings))
     env = eventsourcing_env(url, settings.database_schema, pool_size=settings.db_pool_size)
+    env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
     if settings.aggregate_cache_size:
         # The library's LRU cache: a load copies the cached aggregate and reads only the events
         # stored after it (fast-forward), instead of the snapshot and up to 49 events.

@@ -31,6 +31,7 @@ from pga.api.auth import (
     verification_keys,
 )
 from pga.application import open_application
+from pga.audit.cli import add_audit_commands
 from pga.demo import demo_application_options, generate, summarize
 from pga.demo.partners import PARTNERS
 from pga.domain.catalogue import PartnerRole
@@ -112,6 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_db_commands(subparsers)
+    add_audit_commands(subparsers)
     _add_demo_commands(subparsers)
     _add_projection_commands(subparsers)
     _add_api_commands(subparsers)
@@ -131,6 +133,21 @@ def _add_db_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     commands.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(
         command=_db_stop
     )
+    commands.add_parser(
+        "init",
+        help="create the event store, the access log and the checkpoints, owned by this role",
+        description="Run as the database administrator before the service runs as a role that "
+        "may only read and append (PGA_CREATE_TABLES=false); see `pga db grant`.",
+    ).set_defaults(command=_db_init)
+    grant = commands.add_parser(
+        "grant",
+        help="let ROLE read and append to the event store and the access log, nothing more",
+        description="Run as the database administrator after `pga db init`. ROLE may then "
+        "SELECT and INSERT the stored events, snapshots, seals, access log and checkpoints "
+        "(never UPDATE, DELETE or TRUNCATE them) and create its read models' schemas.",
+    )
+    grant.add_argument("role", metavar="ROLE", help="the service's database role")
+    grant.set_defaults(command=_db_grant)
 
 
 def _add_demo_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -623,6 +640,30 @@ def _db_stop(_arguments: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print(f"nothing stopped: no embedded PostgreSQL server runs in {settings.data_dir}")
+    return EXIT_OK
+
+
+def _db_init(_arguments: argparse.Namespace, settings: Settings) -> int:
+    from pga.audit.roles import initialise  # noqa: PLC0415 - only this command needs it
+
+    initialise(settings)
+    print(
+        f"created the event store, seal chain, access log and checkpoints "
+        f"in schema {settings.database_schema}"
+    )
+    return EXIT_OK
+
+
+def _db_grant(arguments: argparse.Namespace, settings: Settings) -> int:
+    from pga.audit.roles import APPEND_ONLY_TABLES, grant_application_role  # noqa: PLC0415
+
+    with psycopg.connect(resolve_database_url(settings), autocommit=True) as connection:
+        grant_application_role(connection, settings.database_schema, arguments.role)
+    print(
+        f"{arguments.role} may read and append to {', '.join(APPEND_ONLY_TABLES)} "
+        f"in schema {settings.database_schema}, and create its read models' schemas; "
+        f"run the service as {arguments.role} with PGA_CREATE_TABLES=false"
+    )
     return EXIT_OK
 
 

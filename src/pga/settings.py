@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar, cast, get_args
 
-from pga.domain.catalogue import OFFENCE_CATEGORIES
+from pga.domain.catalogue import OFFENCE_CATEGORIES, PartnerRole
 from pga.domain.network import NetworkStep
 
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ AGGREGATE_CACHE_SIZE = "PGA_AGGREGATE_CACHE_SIZE"
 MASTER_KEY = "PGA_MASTER_KEY"
 MASTER_KEY_FILE = "PGA_MASTER_KEY_FILE"
 INFORMATION_LETTER_DAYS = "PGA_INFORMATION_LETTER_DAYS"
+ACCESS_PURPOSES = "PGA_ACCESS_PURPOSES"
+CREATE_TABLES = "PGA_CREATE_TABLES"
+ACCESS_LOG_MAX_DELAY_MS = "PGA_ACCESS_LOG_MAX_DELAY_MS"
 #: A master key is exactly this many random bytes (given base64-encoded).
 MASTER_KEY_BYTES = 32
 _MIN_SECRET_LENGTH = 32
@@ -129,6 +132,17 @@ class Settings:
     information_letter_days: int = 30
     """The information letter (informatieplicht) is due this many days after the referral or
     the placement on a name list (AVG art. 14(3)(a): at the latest within one month)."""
+    create_tables: bool = True
+    """Whether the service creates the event store's schema and tables, the access log and the
+    checkpoints when it starts. ``False`` for a database role that may only read and append
+    there: an administrator created them (``pga db init``) and granted the role (``pga db
+    grant``)."""
+    access_log_max_delay_ms: int = 50
+    """How long after a response its access-log entry may be committed (batched with the
+    entries of the moments after it); 0: every response waits until its entry is committed."""
+    access_purposes: Mapping[str, str] = field(default_factory=dict)
+    """Per role, the purpose its reads are logged with when a request names none (role value →
+    a code of ``pga.audit.purposes.PURPOSES``); roles not named keep the built-in default."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -177,6 +191,11 @@ class Settings:
             information_letter_days=_read(
                 env, INFORMATION_LETTER_DAYS, 30, _integer_between(1, 366)
             ),
+            create_tables=_read(env, CREATE_TABLES, True, _boolean),  # noqa: FBT003
+            access_log_max_delay_ms=_read(
+                env, ACCESS_LOG_MAX_DELAY_MS, 50, _integer_between(0, 1000)
+            ),
+            access_purposes=_read(env, ACCESS_PURPOSES, {}, _access_purposes),
         ).checked()
 
     def checked(self) -> Settings:
@@ -238,6 +257,24 @@ def _integer_between(lowest: int, highest: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _access_purposes(raw: str) -> dict[str, str]:
+    """Parse ``role=purpose,…`` (e.g. ``jeugdreclassering=casusoverleg``)."""
+    from pga.audit.purposes import PURPOSES  # noqa: PLC0415 - the register, a leaf module
+
+    roles = {role.value for role in PartnerRole}
+    purposes: dict[str, str] = {}
+    for item in raw.split(","):
+        role, equals, purpose = (part.strip() for part in item.partition("="))
+        if not equals or role not in roles:
+            msg = "must be a comma-separated list of role=purpose with known roles"
+            raise ValueError(msg)
+        if purpose not in PURPOSES:
+            msg = f"unknown purpose for {role}: use one of {', '.join(PURPOSES)}"
+            raise ValueError(msg)
+        purposes[role] = purpose
+    return purposes
 
 
 def _log_level(raw: str) -> LogLevel:

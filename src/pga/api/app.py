@@ -24,13 +24,15 @@ from litestar.openapi.spec import Contact, License, Server
 from litestar.static_files import create_static_files_router
 from psycopg_pool import ConnectionPool
 
-from pga.api import figures, meta, networks, trajectories
+from pga.api import audit, figures, meta, networks, trajectories
+from pga.api.access import access_logging
 from pga.api.auth import VerificationKeys, jwt_auth, verification_keys
 from pga.api.http import API_PREFIX, API_VERSION, add_standard_headers, check_request, guard_edges
 from pga.api.meta import api_document
 from pga.api.problems import handle_exception
 from pga.api.state import STATE_KEY, ApiState
 from pga.application import PgaApplication, open_application
+from pga.audit.access_log import AccessLogWriter, create_access_log, require_access_log
 from pga.privacy.policy import Policy, load_policy
 from pga.store.database import resolve_database_url
 from projections import read_models
@@ -102,8 +104,13 @@ def create_app(
     *,
     run_projections: bool | None = None,
     application: PgaApplication | None = None,
+    log_access: bool = True,
 ) -> Litestar:
-    """Build the API (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``)."""
+    """Build the API (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``).
+
+    ``log_access=False`` leaves the access log out: only for the benchmark's baseline, which
+    measures what writing it costs.
+    """
     keys = verification_keys(settings)
     policy = load_policy()
     # A partner command the API does not offer is a policy error: refuse to start.
@@ -119,7 +126,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        state = await anyio.to_thread.run_sync(_open_state, settings, keys, policy, application)
+        state = await anyio.to_thread.run_sync(
+            _open_state, settings, keys, policy, application, log_access
+        )
         app.state[STATE_KEY] = state
         stop = threading.Event()
         runner = _start_runner(state, stop) if project else None
@@ -138,6 +147,7 @@ def create_app(
             *trajectories.handlers(),
             *networks.handlers(),
             *figures.handlers(),
+            *audit.handlers(),
         ],
         before_request=check_request,
     )
@@ -148,6 +158,7 @@ def create_app(
         route_handlers=[api, assets, meta.live, meta.ready],
         lifespan=[lifespan],
         on_app_init=[auth.on_app_init],
+        middleware=[access_logging],
         before_send=[add_standard_headers],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
@@ -173,6 +184,7 @@ def _open_state(
     keys: VerificationKeys,
     policy: Policy,
     application: PgaApplication | None,
+    log_access: bool,  # noqa: FBT001
 ) -> ApiState:
     app = application or open_application(settings)
     url = resolve_database_url(settings)
@@ -187,6 +199,11 @@ def _open_state(
         open=True,
         name="pga-read-models",
     )
+    with pool.connection() as connection:
+        if settings.create_tables:
+            create_access_log(connection, settings.database_schema)
+        else:
+            require_access_log(connection, settings.database_schema)
     return ApiState(
         settings=settings,
         app=app,
@@ -196,10 +213,17 @@ def _open_state(
         deadlines=step_deadlines(settings),
         minimum_cell=figures_minimum_cell(settings),
         policy=policy,
+        access_log=AccessLogWriter(
+            pool, settings.database_schema, max_delay=settings.access_log_max_delay_ms / 1000
+        )
+        if log_access
+        else None,
     )
 
 
 def _close_state(state: ApiState, close_application: bool) -> None:  # noqa: FBT001
+    if state.access_log is not None:
+        state.access_log.close()
     state.pool.close()
     if close_application:
         state.app.close()

@@ -32,6 +32,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
 
+from pga.api.access import shown
 from pga.api.http import API_PREFIX, check_request, safe_name
 from pga.api.problems import (
     COMMAND_PROBLEMS,
@@ -341,6 +342,7 @@ def _answer(
             # The representation is the current state: a later command may already be in it,
             # and the ETag must describe what is sent.
             body = representation
+            shown(request, recorded.aggregate_id)  # the representation shows the youth's data
             headers["ETag"] = etag(representation.version)
             headers["Preference-Applied"] = "return=representation"
     return Response(body, status_code=status, headers=headers)

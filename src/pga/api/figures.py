@@ -68,6 +68,7 @@ class FigurePeriods(Camel):
 @get(
     "/figures",
     operation_id="listFigurePeriods",
+    opt={"personal_data": False},
     summary="De halfjaren waarover managementcijfers beschikbaar zijn",
     tags=[TAG],
     guards=_GUARDS,
@@ -89,6 +90,7 @@ Period = Annotated[str, PathParameter(pattern=r"^\d{4}-[Hh][12]$", max_length=7)
 @get(
     "/figures/{period:str}",
     operation_id="getFigures",
+    opt={"personal_data": False},
     summary="De managementcijfers van één halfjaar (kleine aantallen onderdrukt)",
     description=(
         "period is JJJJ-H1 (januari tot en met juni) of JJJJ-H2 (juli tot en met december). "

@@ -17,6 +17,7 @@ import msgspec
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
+from pga.api.access import check_purpose
 from pga.api.problems import (
     PROBLEM_JSON,
     BadRequest,
@@ -137,6 +138,7 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     if accept and not acceptable(accept):
         msg = "Deze API antwoordt alleen met application/json of application/problem+json."
         raise NotAcceptable(detail=msg)
+    check_purpose(request)
     allowed = _allowed_query(request)
     unknown = sorted({safe_name(name) for name in set(request.query_params) - allowed})
     if unknown:

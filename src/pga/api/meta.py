@@ -13,6 +13,7 @@ from pga.api.commands import CommandResult
 from pga.api.http import API_PREFIX
 from pga.api.problems import READ_PROBLEMS, problem
 from pga.api.state import api_state
+from pga.audit.purposes import PURPOSES
 from projections import read_models
 from projections.caseload import CaseloadPage
 from projections.control import status
@@ -34,6 +35,7 @@ CLOSED_SCHEMAS = tuple(
 @get(
     "/openapi.json",
     operation_id="getOpenApiDocument",
+    opt={"personal_data": False},
     summary="OpenAPI-document van deze API",
     description="Het OpenAPI 3.1-document (ADR /core/publish-openapi); openbaar, CORS *.",
     tags=["meta"],
@@ -59,7 +61,8 @@ def api_document(schema: dict[str, Any]) -> dict[str, Any]:
     """Rewrite Litestar's document into the published one.
 
     Only the /api/v1 paths, relative to the server ``/api/v1``; plus what Litestar cannot say:
-    the ``If-Match`` every command on an existing aggregate needs, a schema for every response
+    the ``If-Match`` every command on an existing aggregate needs, the optional ``X-Purpose``
+    of every authenticated operation (checked by ``check_request``), a schema for every response
     header, no ``name`` on the bearer scheme, no security on the document itself, and closed
     command results.
     """
@@ -97,6 +100,19 @@ IF_MATCH = {
 }
 
 
+#: The purpose of a request (the access log's purpose), from the register; optional.
+X_PURPOSE = {
+    "name": "X-Purpose",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Het doel waarvoor de gegevens worden ingezien (komt in het toegangslogboek); "
+        "zonder deze header geldt het standaarddoel van de rol. Een onbekend doel: 400."
+    ),
+    "schema": {"type": "string", "enum": list(PURPOSES)},
+}
+
+
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for item in document["paths"].values():
         for operation in item.values():
@@ -108,6 +124,8 @@ def _complete_operation(operation: dict[str, Any]) -> None:
     responses = operation.get("responses") or {}
     if "428" in responses:  # a command on an existing aggregate
         operation["parameters"] = [*operation.get("parameters", []), dict(IF_MATCH)]
+    if operation.get("operationId") != "getOpenApiDocument":  # every authenticated operation
+        operation["parameters"] = [*operation.get("parameters", []), copy.deepcopy(X_PURPOSE)]
     for response in responses.values():
         for header in (response.get("headers") or {}).values():
             # Documentation-only headers (ETag, Location…) have no schema, which OpenAPI
@@ -123,6 +141,7 @@ class Health(msgspec.Struct, kw_only=True):
 
 @get(
     "/health/live",
+    opt={"personal_data": False},
     include_in_schema=False,
     exclude_from_auth=True,
     sync_to_thread=False,
@@ -134,6 +153,7 @@ def live() -> Health:
 
 @get(
     "/health/ready",
+    opt={"personal_data": False},
     include_in_schema=False,
     exclude_from_auth=True,
     sync_to_thread=True,

@@ -26,6 +26,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
+from pga.api.access import shown
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
 from pga.api.common import (
     Camel,
@@ -302,6 +303,7 @@ IncludeClosed = Annotated[bool, QueryParameter(name="includeClosed")]
 @get(
     "/networks",
     operation_id="listNetworks",
+    opt={"personal_data": False},
     summary="Het netwerkbord als lijst: netwerken met stap, termijn en tellingen, per pagina",
     description=(
         "Een partnerrol krijgt de netwerken waarbij de eigen organisatie nu convenantpartner is, "
@@ -353,6 +355,7 @@ def list_network_rows(
 @get(
     "/network-board",
     operation_id="getNetworkBoard",
+    opt={"personal_data": False},
     summary="Het netwerkbord: de netwerken per stap, langst in de stap eerst",
     tags=[TAG],
     guards=_GUARDS,
@@ -380,6 +383,7 @@ def get_network_board(
 @get(
     "/networks/{network_id:uuid}",
     operation_id="getNetwork",
+    opt={"personal_data": True},
     summary="Eén jeugdnetwerk in zijn huidige toestand",
     description=(
         "Een partnerrol krijgt zijn eigen weergave, alleen zolang de eigen organisatie "
@@ -399,15 +403,20 @@ def get_network(
     viewer = partner_viewer(request, *NETWORK_ROLES)
     if viewer is not None:
         view = network_view(state, network_id, viewer)
+        # Partners' views carry no member ids; the aggregate names the youths they saw.
+        members = state.app.network(network_id).members if view.members else ()
+        shown(request, network_id, *members)
         headers = {} if view.version is None else {"ETag": etag(view.version)}
         return Response(view, headers=headers)
     detail = network_detail(state, network_id)
+    shown(request, network_id, *(member.member_id for member in detail.members))
     return Response(detail, headers={"ETag": etag(detail.version)})
 
 
 @get(
     "/networks/{network_id:uuid}/timeline",
     operation_id="getNetworkTimeline",
+    opt={"personal_data": True},
     summary="De tijdlijn van een jeugdnetwerk",
     tags=[TAG],
     guards=_READERS,
@@ -425,6 +434,7 @@ def get_network_timeline(
     state = api_state(request)
     network = state.app.network(network_id)  # 404 for an unknown id or a trajectory's id
     viewer = partner_viewer(request, *NETWORK_ROLES)
+    shown(request, network_id)
     if viewer is not None:
         return timeline_view(
             state, network, NETWORK, viewer, page=page, page_size=page_size, order=order
@@ -441,6 +451,7 @@ def get_network_timeline(
 @get(
     "/networks/{network_id:uuid}/graph",
     operation_id="getNetworkGraph",
+    opt={"personal_data": True},
     summary="Het netwerk en de jongeren op zijn namenlijst, met hun medeverdachtenrelaties",
     description=(
         "Jongeren verschijnen alleen met een referentie (J-…), nooit met naam. Alleen de jongeren "
@@ -454,7 +465,8 @@ def get_network_timeline(
 def get_network_graph(request: Request[Any, Any, Any], network_id: FromPath[UUID]) -> Graph:
     """Return the graph of one network (404 when there is no such network)."""
     state = api_state(request)
-    state.app.network(network_id)
+    network = state.app.network(network_id)
+    shown(request, network_id, *network.members)
     with state.connection() as connection:
         return graph(connection, state.schema, network_id=network_id)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from pga.api.auth import VerificationKeys
     from pga.application import PgaApplication
+    from pga.audit.access_log import AccessLogWriter
     from pga.privacy.policy import Policy
     from pga.settings import Settings
     from projections.caseload import CaseloadThresholds
@@ -53,6 +54,8 @@ class ApiState:
     deadlines: StepDeadlines
     minimum_cell: int
     policy: Policy
+    access_log: AccessLogWriter | None
+    """Writes the access log (``None`` only in the benchmark's no-log baseline)."""
 
     @property
     def schema(self) -> str:

@@ -11,6 +11,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
+from pga.api.access import shown
 from pga.api.commands import CommandRoute, Resource, command_handler, etag
 from pga.api.common import (
     Camel,
@@ -355,6 +356,7 @@ _REGIE_FILTERS = ("regisseur", "offenceCategory", "signal", "sort", "order")
 @get(
     "/trajectories",
     operation_id="listTrajectories",
+    opt={"personal_data": True},
     summary="De caseload: trajecten met signalen, te filteren, sorteren en pagineren",
     description=(
         "De regisseur krijgt de caseload. Een partnerrol krijgt de trajecten waarbij de eigen "
@@ -389,7 +391,7 @@ def list_trajectories(
         refuse_regie_filters(request, _REGIE_FILTERS)
         try:
             with state.connection() as connection:
-                return partner_trajectories(
+                rows = partner_trajectories(
                     connection,
                     state.schema,
                     viewer,
@@ -400,6 +402,8 @@ def list_trajectories(
                 )
         except ValueError as error:
             raise query_error(error) from None
+        shown(request, *(item.id for item in rows.items))
+        return rows
     try:
         query = CaseloadQuery(
             statuses=tuple(status or ()),
@@ -415,14 +419,18 @@ def list_trajectories(
     except ValueError as error:
         raise query_error(error) from None
     with state.connection() as connection:
-        return list_caseload(
+        caseload = list_caseload(
             connection, state.schema, query, today=state.today(), thresholds=state.thresholds
         )
+    # The trajectory ids suffice: the log finds a youth's entries through any of its ids.
+    shown(request, *(item.trajectory_id for item in caseload.items))
+    return caseload
 
 
 @get(
     "/trajectories/{trajectory_id:uuid}",
     operation_id="getTrajectory",
+    opt={"personal_data": True},
     summary="Eén traject in zijn huidige toestand",
     description=(
         "De regisseur krijgt het hele traject. Een partnerrol krijgt zijn eigen weergave, "
@@ -443,15 +451,18 @@ def get_trajectory(
     viewer = partner_viewer(request, *TRAJECTORY_ROLES)
     if viewer is not None:
         view = trajectory_view(state, trajectory_id, viewer)
+        shown(request, trajectory_id)
         headers = {} if view.version is None else {"ETag": etag(view.version)}
         return Response(view, headers=headers)
     detail = _detail(state, state.app.trajectory(trajectory_id))
+    shown(request, trajectory_id, detail.subject_id)
     return Response(detail, headers={"ETag": etag(detail.version)})
 
 
 @get(
     "/trajectories/{trajectory_id:uuid}/timeline",
     operation_id="getTrajectoryTimeline",
+    opt={"personal_data": True},
     summary="De tijdlijn van een traject, met correcties",
     description=(
         "Een partnerrol ziet elk feit op het niveau dat het privacybeleid die rol geeft, en "
@@ -473,6 +484,7 @@ def get_timeline(
     state = api_state(request)
     trajectory = state.app.trajectory(trajectory_id)  # 404 for an unknown id or a network's id
     viewer = partner_viewer(request, *TRAJECTORY_ROLES)
+    shown(request, trajectory_id)
     if viewer is not None:
         return timeline_view(
             state, trajectory, TRAJECTORY, viewer, page=page, page_size=page_size, order=order

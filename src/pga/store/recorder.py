@@ -70,6 +70,35 @@ class SealingRecorder(PostgresApplicationRecorder):
                 seals_name=Literal(self.seals_table_name),
             )
         )
+        # The seal chain is append-only: triggers refuse UPDATE, DELETE and TRUNCATE, also for the
+        # table's owner (disabling them takes a superuser, and leaves a broken chain behind for
+        # ``pga audit verify``). Created once, checked in the catalogue first like the column
+        # above: CREATE TRIGGER locks the table. The events table gets none: tampering with it
+        # is what the chain detects.
+        self.sql_create_statements.append(
+            SQL(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger t"
+                " JOIN pg_class c ON c.oid = t.tgrelid"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = {schema_name} AND c.relname = {seals_name}"
+                " AND t.tgname = 'append_only') THEN"
+                " CREATE OR REPLACE FUNCTION {schema}.{refuse}() RETURNS trigger"
+                " LANGUAGE plpgsql AS $f$ BEGIN"
+                " RAISE EXCEPTION 'the seal chain is append-only'"
+                " USING ERRCODE = 'insufficient_privilege'; END $f$;"
+                " CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {schema}.{seals}"
+                " FOR EACH ROW EXECUTE FUNCTION {schema}.{refuse}();"
+                " CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {schema}.{seals}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION {schema}.{refuse}();"
+                " END IF; END $$"
+            ).format(
+                schema=schema,
+                seals=seals,
+                refuse=Identifier(f"{self.seals_table_name}_refuse_change"),
+                schema_name=Literal(self.datastore.schema),
+                seals_name=Literal(self.seals_table_name),
+            )
+        )
         # Each seal hashes the one before it: the newest row, which inside this transaction may be
         # one this statement's predecessor inserted. The event's own digest comes from Python.
         self.insert_seal_statement = (

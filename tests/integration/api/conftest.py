@@ -50,6 +50,9 @@ def settings(database_url: str, schema: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         jwt_secret=SECRET,
         api_wait_seconds=5.0,
+        # Each response waits for its access-log entry, so tests can count entries at once;
+        # tests/integration/api/test_access_log.py covers the deferred default as well.
+        access_log_max_delay_ms=0,
     )
 
 

@@ -1,0 +1,196 @@
+"""Logging every look at a youth's data: which routes show personal data, and the middleware.
+
+A route declares whether it shows personal data with ``opt={"personal_data": True}`` (every
+GET route declares it either way; a test walks the API and holds them to it). Its handler names
+what it showed with ``shown(request, *ids)``: the trajectories, networks and youths on the
+page. The middleware then writes one access-log entry per response — for 2xx, and for 403/404
+(a refused look is worth as much to an auditor as a granted one) — before the response's first
+byte goes out: the entry is committed first, and if it cannot be, the client gets 503 instead
+of the data. A command that answers with a representation (``Prefer: return=representation``)
+calls ``shown`` too and is logged the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+import msgspec
+from litestar.enums import ScopeType
+
+from pga.api.problems import PROBLEM_JSON, BadRequest, InvalidParam, problem
+from pga.audit.access_log import AccessEntry, AccessLogUnavailable, AccessLogWriter, new_trace_id
+from pga.audit.purposes import PURPOSES, default_purpose
+from pga.recording import Actor
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    from pga.api.state import ApiState
+
+#: Scope key of the ids a handler showed.
+_SHOWN = "pga.shown"
+PURPOSE_HEADER = "x-purpose"
+#: Refusals that are logged: the caller asked for a youth's data and was told no.
+_LOGGED_REFUSALS = frozenset({403, 404})
+
+
+def shown(request: Request[Any, Any, Any], *ids: uuid.UUID) -> None:
+    """Record that the response shows data of ``ids`` (trajectories, networks, youths)."""
+    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+    scope.setdefault(_SHOWN, []).extend(ids)
+
+
+def check_purpose(request: Request[Any, Any, Any]) -> None:
+    """Refuse an ``X-Purpose`` that is not in the register (400), before anything is read."""
+    given = request.headers.get(PURPOSE_HEADER)
+    if given is not None and given not in PURPOSES:
+        raise BadRequest(
+            f"Onbekend doel in X-Purpose; gebruik een van: {', '.join(PURPOSES)}.",
+            rule="unknown-purpose",
+            params=[InvalidParam(name="X-Purpose", reason="onbekend doel", source="header")],
+        )
+
+
+def access_logging(app: ASGIApp) -> ASGIApp:
+    """Return the middleware that writes the access-log entry of each response (see module)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        refused = False
+
+        async def logging_send(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                return  # the original response's body: replaced by the 503 below
+            if message["type"] == "http.response.start":
+                entry = _entry(scope, message["status"])
+                if entry is not None:
+                    try:
+                        await _write(scope, entry)
+                    except AccessLogUnavailable:
+                        refused = True
+                        await _unavailable(send)
+                        return
+            await send(message)
+
+        await app(scope, receive, logging_send)
+
+    return middleware
+
+
+def _entry(scope: Scope, status: int) -> AccessEntry | None:
+    handler = scope.get("route_handler")
+    personal = handler is not None and handler.opt.get("personal_data") is True
+    subjects: list[uuid.UUID] | None = scope.get(_SHOWN)  # type: ignore[assignment]
+    user = scope.get("user")
+    if not isinstance(user, Actor):
+        return None
+    if 200 <= status < 300:  # noqa: PLR2004 - success
+        if not personal and subjects is None:
+            return None
+    elif not (personal and status in _LOGGED_REFUSALS):
+        return None
+    if subjects is None or not 200 <= status < 300:  # noqa: PLR2004 - success
+        # A refusal (or a handler that named nothing): the ids the caller asked about.
+        subjects = [value for value in scope.get("path_params", {}).values() if _is_id(value)]
+    operation = getattr(handler, "operation_id", None)
+    headers = _headers(scope)
+    state = _state(scope)
+    given = headers.get(PURPOSE_HEADER)
+    return AccessEntry(
+        occurred_at=datetime.now(UTC),
+        user=user.user,
+        organisation=user.organisation,
+        role=user.role.value,
+        on_behalf_of=user.on_behalf_of,
+        subjects=tuple(dict.fromkeys(subjects)),
+        operation=operation if isinstance(operation, str) else scope.get("path", ""),
+        purpose=given
+        if given is not None and given in PURPOSES
+        else default_purpose(user.role, state.settings.access_purposes),
+        status=status,
+        trace_id=new_trace_id(headers.get("x-request-id")),
+        source="api",
+    )
+
+
+def _is_id(value: object) -> TypeGuard[uuid.UUID]:
+    return isinstance(value, uuid.UUID)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    wanted = (PURPOSE_HEADER.encode(), b"x-request-id")
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in scope.get("headers", ())
+        if name in wanted
+    }
+
+
+def _state(scope: Scope) -> ApiState:
+    from pga.api.state import STATE_KEY  # noqa: PLC0415 - state imports this module's users
+
+    state: ApiState = scope["app"].state[STATE_KEY]
+    return state
+
+
+async def _write(scope: Scope, entry: AccessEntry) -> None:
+    writer = _state(scope).access_log
+    if writer is None:  # the benchmark's baseline only
+        return
+    if writer.deferred:
+        if writer.failing:  # nothing is shown while the log cannot be written
+            raise AccessLogUnavailable
+        writer.submit(entry)  # committed within the writer's max_delay
+        return
+    await write(writer, entry)
+
+
+async def write(writer: AccessLogWriter, entry: AccessEntry) -> None:
+    """Queue ``entry`` with the writer and wait until it is committed (or raise)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def done(error: BaseException | None) -> None:
+        loop.call_soon_threadsafe(_settle, future, error)
+
+    writer.submit(entry, done)
+    await future
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the client went away meanwhile
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
+async def _unavailable(send: Send) -> None:
+    body = msgspec.json.encode(
+        problem(
+            503,
+            "Het toegangslogboek kan nu niet worden bijgewerkt; daarom worden geen gegevens "
+            "getoond. Probeer het later opnieuw.",
+            rule="access-log-unavailable",
+        )
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"5"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

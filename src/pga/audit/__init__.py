@@ -1,0 +1,1 @@
+"""Accountability: the access log, the auditor's replay of history, and verification."""

@@ -1,0 +1,607 @@
+"""The access log: who was shown which youth's data, when, in which role, for what, and the result.
+
+Reads produce no events, so every response that shows personal data of a youth (and every
+refused attempt to see it) appends one entry here: NEN 7513's minimum (when, who, in which
+organisation and role, on whose behalf, which subjects, which action, the outcome) plus the
+purpose and a trace id as in Logboek Dataverwerkingen. Entries hold only identifiers — never a
+name or any content — so erasing a youth leaves the log intact and meaningful.
+
+The log is **append-only**: triggers refuse UPDATE, DELETE and TRUNCATE (also for the table's
+owner; a superuser who disables them leaves a broken chain behind), and the application's role
+has those privileges revoked. It is **hash-chained** like the events: positions are consecutive
+from 1 and ``seal(n) = SHA-256(seal(n-1) ‖ n ‖ digest(entry n))``, so a changed, removed,
+inserted or reordered entry breaks the chain (``pga audit verify``).
+
+Writers serialise on an advisory lock per schema (several API workers share one chain); the API
+writes through ``AccessLogWriter``, which groups the entries of concurrent requests into one
+transaction (group commit) and answers each request only once its entry is committed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import psycopg
+from psycopg import sql
+
+from projections.paging import check_page, limit_offset, page_with_total, split_total
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterator, Sequence
+
+    from psycopg_pool import ConnectionPool
+
+    from pga.settings import Settings
+
+_LOG = logging.getLogger("pga.audit")
+
+TABLE = "pga_access_log"
+"""The access log's table, in the event store's schema."""
+_APPEND_FUNCTION = "pga_access_log_append"
+GENESIS_SEAL = bytes(32)
+"""The seal before the first entry."""
+CLI_STATUS = 0
+"""The status of an entry the command line wrote (it has no HTTP response)."""
+_MAX_BATCH = 500
+_COLUMNS = (
+    "position",
+    "occurred_at",
+    "user_id",
+    "organisation",
+    "role",
+    "on_behalf_of",
+    "subjects",
+    "operation",
+    "purpose",
+    "status",
+    "trace_id",
+    "source",
+    "seal",
+)
+
+
+class AccessEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One look at personal data, as the caller describes it (position and seal come later)."""
+
+    occurred_at: datetime
+    """When the response was produced (wall clock, UTC, microseconds)."""
+    user: str
+    organisation: str
+    role: str
+    on_behalf_of: str | None
+    """The person the user acted for (the token's delegation claim), if any."""
+    subjects: tuple[uuid.UUID, ...]
+    """The trajectories, networks and youths (subject or member ids) whose data was shown."""
+    operation: str
+    """The API operation id (``getTrajectory``) or the command (``cli:audit-history``)."""
+    purpose: str
+    """A code of ``pga.audit.purposes.PURPOSES``."""
+    status: int
+    """The HTTP status of the response (``CLI_STATUS`` for the command line)."""
+    trace_id: str
+    """32 hex digits: the request id (``X-Request-ID``) or a new one."""
+    source: str
+    """``api`` or ``cli``."""
+
+
+class LoggedEntry(AccessEntry, frozen=True, kw_only=True):
+    """An entry as stored: with its position in the chain and its seal."""
+
+    position: int
+    seal: bytes
+
+
+class AccessLogItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One access-log entry, as auditors read it."""
+
+    position: int
+    occurred_at: datetime
+    user: str
+    organisation: str
+    role: str
+    on_behalf_of: str | None
+    subjects: list[uuid.UUID]
+    operation: str
+    purpose: str
+    status: int
+    """The HTTP status of the response (0: a read on the command line)."""
+    trace_id: str
+    source: str
+
+
+class AccessLogPage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One page of the access log, oldest first."""
+
+    items: list[AccessLogItem]
+    page: int
+    page_size: int
+    total: int
+
+
+def entry_digest(entry: AccessEntry) -> bytes:
+    """Return the SHA-256 that stands for one entry (its position joins in ``chain_seal``).
+
+    Over a canonical JSON array of every field, the time as UTC with microseconds (what
+    PostgreSQL's ``timestamptz`` keeps), so the digest of a stored row equals the written one.
+    """
+    canonical = msgspec.json.encode(
+        (
+            _moment(entry.occurred_at),
+            entry.user,
+            entry.organisation,
+            entry.role,
+            entry.on_behalf_of,
+            entry.subjects,  # msgspec writes a UUID as its canonical text
+            entry.operation,
+            entry.purpose,
+            entry.status,
+            entry.trace_id,
+            entry.source,
+        )
+    )
+    return hashlib.sha256(canonical).digest()
+
+
+def chain_seal(previous: bytes, position: int, digest: bytes) -> bytes:
+    """Return the seal of the entry at ``position`` with ``digest``, after the seal ``previous``.
+
+    ``SHA-256(previous ‖ position as 8 bytes big-endian ‖ digest)``: what the database function
+    computes with ``sha256(previous || int8send(position) || digest)``.
+    """
+    return hashlib.sha256(previous + position.to_bytes(8, "big", signed=True) + digest).digest()
+
+
+def _moment(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_trace_id(given: str | None = None) -> str:
+    """Return ``given`` as 32 hex digits when it is a UUID (a request id), else a new one."""
+    if given:
+        try:
+            return uuid.UUID(given).hex
+        except ValueError:
+            pass
+    return uuid.uuid4().hex
+
+
+def create_access_log(connection: psycopg.Connection[Any], schema: str) -> None:
+    """Create the table, its indexes and its append-only triggers (idempotent, one at a time)."""
+    table = sql.Identifier(schema, TABLE)
+    refuse = sql.Identifier(schema, f"{TABLE}_refuse_change")
+    statements: list[sql.SQL | sql.Composed] = [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {table} ("
+            " position bigint PRIMARY KEY CHECK (position > 0),"
+            " occurred_at timestamptz NOT NULL,"
+            " user_id text NOT NULL,"
+            " organisation text NOT NULL,"
+            " role text NOT NULL,"
+            " on_behalf_of text,"
+            " subjects uuid[] NOT NULL,"
+            " operation text NOT NULL,"
+            " purpose text NOT NULL,"
+            " status smallint NOT NULL,"
+            " trace_id text NOT NULL,"
+            " source text NOT NULL,"
+            " seal bytea NOT NULL CHECK (length(seal) = 32))"
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin (subjects)").format(
+            index=sql.Identifier(f"{TABLE}_subjects"), table=table
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (user_id, occurred_at)").format(
+            index=sql.Identifier(f"{TABLE}_user"), table=table
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)").format(
+            index=sql.Identifier(f"{TABLE}_occurred_at"), table=table
+        ),
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'the access log is append-only'"
+            " USING ERRCODE = 'insufficient_privilege'; END $$"
+        ),
+        sql.SQL(
+            "CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION {refuse}()"
+        ),
+        sql.SQL(
+            "CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()"
+        ),
+        # One statement appends a batch: the lock, the head, the seals and the rows stay inside
+        # the database (the lock is never held across a round trip to a client). The seals are
+        # chained here, over digests the client computed (``entry_digest``).
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {append}(entries jsonb, digests bytea[])"
+            " RETURNS bigint LANGUAGE plpgsql AS $$"
+            " DECLARE head bigint; previous bytea; seals bytea[] := '{{}}';"
+            " BEGIN"
+            " PERFORM pg_advisory_xact_lock(hashtextextended({lock}, 0));"
+            " SELECT position, seal INTO head, previous FROM {table}"
+            " ORDER BY position DESC LIMIT 1;"
+            " head := coalesce(head, 0); previous := coalesce(previous, {genesis});"
+            " FOR i IN 1 .. coalesce(array_length(digests, 1), 0) LOOP"
+            " previous := sha256(previous || int8send(head + i) || digests[i]);"
+            " seals := seals || previous;"
+            " END LOOP;"
+            " INSERT INTO {table} (position, occurred_at, user_id, organisation, role,"
+            " on_behalf_of, subjects, operation, purpose, status, trace_id, source, seal)"
+            " SELECT head + n, (e->>0)::timestamptz, e->>1, e->>2, e->>3, e->>4,"
+            " ARRAY(SELECT jsonb_array_elements_text(e->5)::uuid), e->>6, e->>7,"
+            " (e->>8)::smallint, e->>9, e->>10, seals[n]"
+            " FROM jsonb_array_elements(entries) WITH ORDINALITY AS r (e, n);"
+            " RETURN head + 1;"
+            " END $$"
+        ).format(
+            append=sql.Identifier(schema, _APPEND_FUNCTION),
+            lock=sql.Literal(_lock_key(schema)),
+            table=table,
+            genesis=sql.Literal(GENESIS_SEAL),
+        ),
+        # The owner (the application's role) gives up rewriting: only INSERT and SELECT remain.
+        sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC, CURRENT_USER"),
+    ]
+    with connection.transaction():
+        connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(schema),)
+        )
+        exists = connection.execute(
+            "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL"
+            " AND to_regprocedure(format('%%I.%%I(jsonb, bytea[])', %s::text, %s::text))"
+            " IS NOT NULL",
+            (schema, TABLE, schema, _APPEND_FUNCTION),
+        ).fetchone()
+        if exists is not None and exists[0]:
+            return
+        for statement in statements:
+            if isinstance(statement, sql.SQL):
+                statement = statement.format(table=table, refuse=refuse)  # noqa: PLW2901
+            connection.execute(statement)
+
+
+class AccessLogMissing(RuntimeError):
+    """The access log's table does not exist and the service may not create it."""
+
+
+def require_access_log(connection: psycopg.Connection[Any], schema: str) -> None:
+    """Refuse to start without the access log (``PGA_CREATE_TABLES=false``: nothing is created).
+
+    Without it every read of personal data would be refused, so the service does not start.
+    """
+    exists = connection.execute(
+        "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL", (schema, TABLE)
+    ).fetchone()
+    if exists is None or not exists[0]:
+        msg = (
+            f"the access log {schema}.{TABLE} does not exist and PGA_CREATE_TABLES is false: "
+            "run `pga db init` as the database administrator first"
+        )
+        raise AccessLogMissing(msg)
+
+
+def append(
+    connection: psycopg.Connection[Any], schema: str, entries: Sequence[AccessEntry]
+) -> list[int]:
+    """Append ``entries``, chained after the newest, in one statement; return their positions.
+
+    On an autocommit connection the statement is its own transaction: one round trip, and the
+    lock that orders writers is released by its commit.
+    """
+    if not entries:
+        return []
+    batch = msgspec.json.encode(
+        [
+            (
+                _moment(entry.occurred_at),
+                entry.user,
+                entry.organisation,
+                entry.role,
+                entry.on_behalf_of,
+                entry.subjects,
+                entry.operation,
+                entry.purpose,
+                entry.status,
+                entry.trace_id,
+                entry.source,
+            )
+            for entry in entries
+        ]
+    ).decode()
+    digests = [entry_digest(entry) for entry in entries]
+    row = connection.execute(
+        sql.SQL("SELECT {}(%s::jsonb, %s::bytea[])").format(
+            sql.Identifier(schema, _APPEND_FUNCTION)
+        ),
+        (batch, digests),
+        prepare=True,
+    ).fetchone()
+    first = int(row[0]) if row is not None else 0
+    return list(range(first, first + len(entries)))
+
+
+def _lock_key(schema: str) -> str:
+    return f"pga-access-log:{schema}"
+
+
+def read_chain(
+    connection: psycopg.Connection[Any], schema: str, *, batch: int = 5000
+) -> Iterator[LoggedEntry]:
+    """Yield every stored entry in position order (in batches: memory stays flat)."""
+    table = sql.Identifier(schema, TABLE)
+    statement = sql.SQL("SELECT {} FROM {} WHERE position > %s ORDER BY position LIMIT %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), table
+    )
+    after = 0
+    while True:
+        rows = connection.execute(statement, (after, batch)).fetchall()
+        for row in rows:
+            yield _logged(row)
+        if len(rows) < batch:
+            return
+        after = int(rows[-1][0])
+
+
+def _logged(row: Sequence[Any]) -> LoggedEntry:
+    (position, occurred_at, user, organisation, role, on_behalf_of, subjects) = row[:7]
+    (operation, purpose, status, trace_id, source, seal) = row[7:]
+    return LoggedEntry(
+        position=int(position),
+        occurred_at=occurred_at,
+        user=user,
+        organisation=organisation,
+        role=role,
+        on_behalf_of=on_behalf_of,
+        subjects=tuple(subjects),
+        operation=operation,
+        purpose=purpose,
+        status=int(status),
+        trace_id=trace_id,
+        source=source,
+        seal=bytes(seal),
+    )
+
+
+def related_subjects(
+    connection: psycopg.Connection[Any], schema: str, subject: uuid.UUID
+) -> list[uuid.UUID]:
+    """Return ``subject`` with the ids that stand for the same youth.
+
+    A youth is one subject id with one or more trajectories (and, on a name list, a member id
+    equal to the subject id), so a question about the youth or about any of its trajectories
+    finds every entry that showed any of them. Read from the caseload read model; before it is
+    built, only ``subject`` itself.
+    """
+    built = connection.execute(
+        "SELECT to_regclass(format('%%I.caseload', %s::text)) IS NOT NULL",
+        (f"{schema}_caseload",),
+    ).fetchone()
+    if built is None or not built[0]:
+        return [subject]
+    caseload = sql.Identifier(f"{schema}_caseload", "caseload")
+    rows = connection.execute(
+        sql.SQL(
+            "SELECT trajectory_id, subject_id FROM {caseload}"
+            " WHERE subject_id = (SELECT subject_id FROM {caseload} WHERE trajectory_id = %s)"
+            " OR subject_id = %s"
+        ).format(caseload=caseload),
+        (subject, subject),
+    ).fetchall()
+    related = {subject}
+    for trajectory_id, subject_id in rows:
+        related.update((trajectory_id, subject_id))
+    return sorted(related)
+
+
+def query(
+    connection: psycopg.Connection[Any],
+    schema: str,
+    *,
+    subject: uuid.UUID | None = None,
+    user: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> AccessLogPage:
+    """Return one page of the entries that match every given filter, oldest first.
+
+    ``subject`` matches entries about that youth through any of its ids (``related_subjects``);
+    ``since`` is inclusive, ``until`` exclusive.
+    """
+    check_page(page, page_size)
+    if since is not None and until is not None and until <= since:
+        msg = "until must be after since"
+        raise ValueError(msg)
+    conditions: list[sql.Composable] = []
+    parameters: dict[str, Any] = limit_offset(page, page_size)
+    if subject is not None:
+        conditions.append(sql.SQL("subjects && %(subjects)s::uuid[]"))
+        parameters["subjects"] = related_subjects(connection, schema, subject)
+    if user is not None:
+        conditions.append(sql.SQL("user_id = %(user)s"))
+        parameters["user"] = user
+    if since is not None:
+        conditions.append(sql.SQL("occurred_at >= %(since)s"))
+        parameters["since"] = since
+    if until is not None:
+        conditions.append(sql.SQL("occurred_at < %(until)s"))
+        parameters["until"] = until
+    where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
+    table = sql.Identifier(schema, TABLE)
+    columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS[:-1]))
+    statement = page_with_total(
+        sql.SQL("SELECT count(*) FROM {table} WHERE {where}").format(table=table, where=where),
+        sql.SQL(
+            "SELECT {columns} FROM {table} WHERE {where}"
+            " ORDER BY position LIMIT %(limit)s OFFSET %(offset)s"
+        ).format(columns=columns, table=table, where=where),
+        sql.SQL("p.position"),
+    )
+    rows, total = split_total(connection.execute(statement, parameters).fetchall())
+    return AccessLogPage(
+        items=[_item(row) for row in rows], page=page, page_size=page_size, total=total
+    )
+
+
+def _item(row: Sequence[Any]) -> AccessLogItem:
+    (position, occurred_at, user, organisation, role, on_behalf_of, subjects) = row[:7]
+    (operation, purpose, status, trace_id, source) = row[7:12]
+    return AccessLogItem(
+        position=int(position),
+        occurred_at=occurred_at,
+        user=user,
+        organisation=organisation,
+        role=role,
+        on_behalf_of=on_behalf_of,
+        subjects=list(subjects),
+        operation=operation,
+        purpose=purpose,
+        status=int(status),
+        trace_id=trace_id,
+        source=source,
+    )
+
+
+def record_cli_read(
+    settings: Settings,
+    *,
+    operation: str,
+    subjects: Collection[uuid.UUID],
+    purpose: str = "verantwoording",
+) -> None:
+    """Log a read on the command line (``pga audit …``): the OS user, as auditor, status 0.
+
+    The command line has no token, so the operating-system account is the user; whoever runs it
+    holds the database credentials, and the log says so.
+    """
+    from pga.store.database import resolve_database_url  # noqa: PLC0415 - avoids an import cycle
+
+    entry = AccessEntry(
+        occurred_at=datetime.now(UTC),
+        user=getpass.getuser(),
+        organisation="pga-cli",
+        role="auditor",
+        on_behalf_of=None,
+        subjects=tuple(subjects),
+        operation=operation,
+        purpose=purpose,
+        status=CLI_STATUS,
+        trace_id=new_trace_id(),
+        source="cli",
+    )
+    with psycopg.connect(resolve_database_url(settings), autocommit=True) as connection:
+        if settings.create_tables:
+            create_access_log(connection, settings.database_schema)
+        append(connection, settings.database_schema, [entry])
+
+
+class AccessLogUnavailable(Exception):
+    """The access log could not be written, so the data may not be shown."""
+
+
+_RETRY_SECONDS = 1.0
+_Queued = tuple["AccessEntry", "Callable[[BaseException | None], None] | None"]
+
+
+class AccessLogWriter:
+    """One thread per API process writes the access log in batches, in one of two modes.
+
+    **Deferred** (``max_delay`` > 0, the default 50 ms): a response is sent at once and its entry
+    is committed at most ``max_delay`` later, with every entry queued meanwhile in one statement
+    (a worker serving a few hundred reads a second commits batches of tens, not one transaction
+    per read). If a write fails, the batch stays queued and is retried, nothing is dropped, and
+    ``failing`` is set: the API then refuses personal data (503) until a write succeeds again.
+    Closing writes everything queued. What a crash of the process loses is at most the last
+    ``max_delay`` of entries.
+
+    **Immediate** (``max_delay`` = 0): each response waits until its entry is committed (group
+    commit: the thread takes everything queued, appends it and calls each ``done``).
+    """
+
+    def __init__(self, pool: ConnectionPool[Any], schema: str, *, max_delay: float = 0.05) -> None:
+        """Write to the access log in ``schema`` over connections of ``pool``."""
+        self._pool = pool
+        self._schema = schema
+        self.max_delay = max_delay
+        self.failing = False
+        """A write failed and has not succeeded since (deferred mode: refuse personal data)."""
+        self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="pga-access-log", daemon=True)
+        self._thread.start()
+
+    @property
+    def deferred(self) -> bool:
+        """Whether responses go out before their entries are committed (within ``max_delay``)."""
+        return self.max_delay > 0
+
+    def submit(
+        self, entry: AccessEntry, done: Callable[[BaseException | None], None] | None = None
+    ) -> None:
+        """Queue ``entry``; ``done`` (immediate mode) is called once it is committed or failed."""
+        self._queue.put((entry, done))
+
+    def close(self) -> None:
+        """Write what is queued (one last attempt if the log is failing), then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        pending: list[_Queued] = []
+        stopping = False
+        while not stopping:
+            if not pending:
+                first = self._queue.get()
+                if first is None:
+                    return
+                pending.append(first)
+                if self.deferred:
+                    time.sleep(self.max_delay)  # let the entries of the next moments join
+            stopping = self._drain(pending)
+            pending = self._flush(pending)
+            if pending:  # deferred mode, the log failing: keep them, try again
+                if stopping:
+                    _LOG.error("access log: %d entries could not be written", len(pending))
+                    return
+                time.sleep(_RETRY_SECONDS)
+
+    def _drain(self, pending: list[_Queued]) -> bool:
+        """Move everything queued into ``pending``; return whether closing was asked for."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if item is None:
+                return True
+            pending.append(item)
+
+    def _flush(self, pending: list[_Queued]) -> list[_Queued]:
+        """Write ``pending`` in batches; return what is left to retry (deferred mode only)."""
+        while pending:
+            batch, pending = pending[:_MAX_BATCH], pending[_MAX_BATCH:]
+            if not self._write(batch) and self.deferred:
+                return batch + pending
+        return []
+
+    def _write(self, batch: list[_Queued]) -> bool:
+        error: BaseException | None = None
+        try:
+            with self._pool.connection() as connection:
+                append(connection, self._schema, [entry for entry, _ in batch])
+        except Exception as failure:  # noqa: BLE001 - reported to every waiting request
+            _LOG.error("access log write failed: %s", type(failure).__name__)
+            error = AccessLogUnavailable()
+        self.failing = error is not None
+        for _, done in batch:
+            if done is not None:
+                done(error)
+        return error is None

@@ -1,0 +1,106 @@
+"""Database roles for a hardened installation: an owner that creates, an application that appends.
+
+By default the service creates its tables itself, so its database role owns them; the triggers on
+the access log, the seals and the checkpoints refuse UPDATE, DELETE and TRUNCATE even then, but an
+owner could drop a trigger. In production the tables belong to an administrator instead:
+
+1. ``pga db init`` (as the administrator) creates the event store's schema and tables, the seal
+   chain, the access log and the checkpoint table;
+2. ``pga db grant ROLE`` (as the administrator) lets the application's role read and append there
+   and nothing else, and lets it create its read models' schemas (which it owns: they are derived
+   and rebuilt at will);
+3. the service runs as ROLE with ``PGA_CREATE_TABLES=false``.
+
+The application's role then cannot UPDATE, DELETE or TRUNCATE any stored event, seal, access-log
+entry or checkpoint, nor drop their triggers, nor grant itself more. The one extra privilege is
+TRUNCATE on the events table: the event store serialises writers with ``LOCK TABLE … IN EXCLUSIVE
+MODE``, which PostgreSQL allows only with UPDATE, DELETE or TRUNCATE; a trigger refuses the
+TRUNCATE itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+
+from pga.application import open_application
+from pga.audit.access_log import TABLE as ACCESS_LOG_TABLE
+from pga.audit.access_log import create_access_log
+from pga.audit.verify import CHECKPOINTS_TABLE, create_checkpoint_table
+from pga.store.database import EVENTS_TABLE, SEALS_TABLE, resolve_database_url
+
+if TYPE_CHECKING:
+    from pga.settings import Settings
+
+SNAPSHOTS_TABLE = "pga_snapshots"
+#: The tables the application only reads and appends to.
+APPEND_ONLY_TABLES = (
+    EVENTS_TABLE,
+    SNAPSHOTS_TABLE,
+    SEALS_TABLE,
+    ACCESS_LOG_TABLE,
+    CHECKPOINTS_TABLE,
+)
+
+
+def initialise(settings: Settings) -> None:
+    """Create every table the service appends to, owned by the role ``settings`` connects as."""
+    application = open_application(replace(settings, create_tables=True))
+    application.close()
+    with psycopg.connect(resolve_database_url(settings), autocommit=True) as connection:
+        create_access_log(connection, settings.database_schema)
+        create_checkpoint_table(connection, settings.database_schema)
+        _refuse_truncating_events(connection, settings.database_schema)
+
+
+def grant_application_role(connection: psycopg.Connection[Any], schema: str, role: str) -> None:
+    """Let ``role`` read and append to the tables of ``schema``, and create read-model schemas."""
+    target = sql.Identifier(role)
+    tables = sql.SQL(", ").join(sql.Identifier(schema, table) for table in APPEND_ONLY_TABLES)
+    statements = [
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), target),
+        sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, target),
+        sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(tables, target),
+        # LOCK TABLE … IN EXCLUSIVE MODE needs it; the trigger refuses the TRUNCATE itself.
+        sql.SQL("GRANT TRUNCATE ON {} TO {}").format(sql.Identifier(schema, EVENTS_TABLE), target),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
+            sql.Identifier(schema), target
+        ),
+        # Each read model lives in a schema of its own, created (and swapped) by the runner.
+        sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+            sql.Identifier(_database(connection)), target
+        ),
+    ]
+    with connection.transaction():
+        _refuse_truncating_events(connection, schema)
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _refuse_truncating_events(connection: psycopg.Connection[Any], schema: str) -> None:
+    """Add a trigger that refuses TRUNCATE on the events table (idempotent)."""
+    refuse = sql.Identifier(schema, f"{EVENTS_TABLE}_refuse_truncate")
+    connection.execute(
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'stored events are never truncated'"
+            " USING ERRCODE = 'insufficient_privilege'; END $$"
+        ).format(refuse=refuse)
+    )
+    connection.execute(
+        sql.SQL(
+            "CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE ON {events}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()"
+        ).format(events=sql.Identifier(schema, EVENTS_TABLE), refuse=refuse)
+    )
+
+
+def _database(connection: psycopg.Connection[Any]) -> str:
+    row = connection.execute("SELECT current_database()").fetchone()
+    if row is None:  # pragma: no cover - PostgreSQL always answers
+        msg = "no current database"
+        raise RuntimeError(msg)
+    return str(row[0])

@@ -1,0 +1,424 @@
+"""The access log through the API: one entry per look at a youth's data, none for anything else.
+
+``test_every_get_operation_logs_exactly_what_it_shows`` walks every GET operation of the
+published OpenAPI document, so an endpoint added later is covered without new test code: each
+route declares ``personal_data`` (a test below insists), a personal one must append exactly one
+entry and a non-personal one none, and a non-personal one must not show the youth's data.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+from psycopg import sql
+
+from pga.api.app import asgi, create_app
+from pga.audit.access_log import (
+    GENESIS_SEAL,
+    TABLE,
+    AccessEntry,
+    AccessLogWriter,
+    append,
+    chain_seal,
+    create_access_log,
+    entry_digest,
+    read_chain,
+)
+from pga.domain.catalogue import PartnerRole
+from tests.integration.api.conftest import (
+    MUNICIPALITY,
+    _wait_until_read_models_exist,
+    bearer,
+    is_problem,
+)
+from tests.integration.api.partner_cases import involve
+from tests.integration.api.test_networks import Network, member, open_network, to_name_list
+from tests.integration.api.test_trajectories import new_case
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pga.settings import Settings
+
+API = "/api/v1"
+GIVEN_NAME = "Logmarkeer"
+FAMILY_NAME = "Toegangsproef"
+POLICE = "politie-midden-nederland"
+
+
+def entries(settings: Settings) -> list[dict[str, Any]]:
+    """Every stored entry, oldest first (as a superuser would read the table)."""
+    assert settings.database_url is not None
+    with psycopg.connect(settings.database_url, autocommit=True) as connection:
+        cursor = connection.execute(
+            sql.SQL("SELECT * FROM {} ORDER BY position").format(
+                sql.Identifier(settings.database_schema, TABLE)
+            )
+        )
+        names = [column.name for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def count(settings: Settings) -> int:
+    return len(entries(settings))
+
+
+def test_every_get_route_declares_whether_it_shows_personal_data(settings: Settings) -> None:
+    app = create_app(settings)
+    undeclared = [
+        route.path
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if "GET" in getattr(handler, "http_methods", ())
+        and not isinstance(handler.opt.get("personal_data"), bool)
+        and not route.path.startswith(f"{API}/docs")  # the Swagger UI and its assets
+    ]
+    assert undeclared == []
+
+
+def _world(client: TestClient[Any], settings: Settings) -> dict[str, str]:
+    """One youth with a trajectory (a partner involved) on the name list of a network at 2B."""
+    regisseur = bearer(settings)
+    case = new_case(client, regisseur, givenName=GIVEN_NAME, familyName=FAMILY_NAME)
+    involve(case, POLICE, PartnerRole.POLITIE)
+    network_id, _ = open_network(client, regisseur)
+    network = Network(client, regisseur, network_id)
+    to_name_list(network)
+    network.do("/members", member(GIVEN_NAME, familyName=FAMILY_NAME, trajectoryId=case.id))
+    detail = client.get(f"{API}/trajectories/{case.id}", headers=regisseur).json()
+    figures = client.get(f"{API}/figures", headers=regisseur).json()
+    return {
+        "trajectoryId": case.id,
+        "trajectory_id": case.id,
+        "network_id": network_id,
+        "aggregate_id": case.id,
+        "subjectId": detail["subjectId"],
+        "period": figures["items"][0]["period"] if figures["items"] else "2026-H2",
+    }
+
+
+#: Values for query parameters, by name: sent wherever an operation has one (exactly one of the
+#: audit state's ``version`` and ``at`` is allowed, so ``at`` is not here).
+_QUERY_SAMPLES = {"version": "1", "from": "1", "to": "2", "subject": "{trajectoryId}"}
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (path, item["get"])
+        for path, item in document["paths"].items()
+        if isinstance(item, dict) and "get" in item
+    ]
+
+
+def _url(path: str, operation: dict[str, Any], world: dict[str, str]) -> str:
+    url = API + re.sub(r"\{(\w+)\}", lambda match: world[match.group(1)], path)
+    names = [
+        parameter["name"]
+        for parameter in operation.get("parameters", ())
+        if parameter["in"] == "query" and parameter["name"] in _QUERY_SAMPLES
+    ]
+    if names:
+        url += "?" + "&".join(f"{name}={_QUERY_SAMPLES[name].format(**world)}" for name in names)
+    return url
+
+
+@contextmanager
+def served(settings: Settings, delay_ms: int) -> Iterator[TestClient[Any]]:
+    """Serve the app, writing the access log with ``delay_ms`` (0: before each response)."""
+    configured = replace(settings, access_log_max_delay_ms=delay_ms)
+    with TestClient(asgi(configured), raise_server_exceptions=False) as client:
+        _wait_until_read_models_exist(client)
+        yield client
+
+
+def added_since(
+    settings: Settings, before: int, expected: int, delay_ms: int
+) -> list[dict[str, Any]]:
+    """Return the entries after the first ``before`` (waiting for a deferred write)."""
+    deadline = time.monotonic() + 5
+    while delay_ms and count(settings) < before + expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(3 * delay_ms / 1000)  # any entry beyond those expected would have arrived by now
+    return entries(settings)[before:]
+
+
+@pytest.mark.parametrize("delay_ms", [0, 50], ids=["immediate", "deferred"])
+def test_every_get_operation_logs_exactly_what_it_shows(settings: Settings, delay_ms: int) -> None:
+    with served(settings, delay_ms) as client:
+        _walk(client, settings, delay_ms)
+
+
+def _walk(client: TestClient[Any], settings: Settings, delay_ms: int) -> None:
+    world = _world(client, settings)
+    time.sleep(3 * delay_ms / 1000)
+    handlers = {
+        handler.operation_id: handler
+        for route in create_app(settings).routes
+        for handler in getattr(route, "route_handlers", ())
+        if isinstance(getattr(handler, "operation_id", None), str)
+    }
+    document = client.get(f"{API}/openapi.json").json()
+    walked = 0
+    for path, operation in _operations(document):
+        operation_id = operation["operationId"]
+        role = PartnerRole.AUDITOR if path.startswith("/audit") else PartnerRole.REGISSEUR
+        headers = bearer(settings, role, user=f"u-walk-{role.value}")
+        before = count(settings)
+        response = client.get(_url(path, operation, world), headers=headers)
+        assert response.status_code == 200, (operation_id, response.text)
+        personal = handlers[operation_id].opt["personal_data"] is True
+        added = added_since(settings, before, 1 if personal else 0, delay_ms)
+        if personal:
+            assert len(added) == 1, operation_id
+            (entry,) = added
+            assert (entry["operation"], entry["status"], entry["source"]) == (
+                operation_id,
+                200,
+                "api",
+            )
+            assert (entry["user_id"], entry["role"]) == (f"u-walk-{role.value}", role.value)
+            assert entry["purpose"] == (
+                "verantwoording" if role is PartnerRole.AUDITOR else "regie"
+            )
+            asked = {UUID(value) for value in re.findall(r"[0-9a-f-]{36}", response.url.path)}
+            assert asked <= set(entry["subjects"]), operation_id
+        else:
+            assert added == [], operation_id
+            # What a route says shows nothing personal must not show the youth.
+            for marker in (GIVEN_NAME, FAMILY_NAME, world["subjectId"]):
+                assert marker not in response.text, (operation_id, marker)
+        walked += 1
+    assert walked >= 10
+
+
+def test_list_rows_are_the_subjects_and_the_purpose_header_is_recorded(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    regisseur = bearer(settings) | {"X-Purpose": "casusoverleg", "X-Request-ID": str(UUID(int=7))}
+    before = count(settings)
+    response = client.get(f"{API}/trajectories", headers=regisseur)
+    assert response.status_code == 200
+    (entry,) = entries(settings)[before:]
+    assert UUID(world["trajectoryId"]) in entry["subjects"]
+    assert entry["purpose"] == "casusoverleg"
+    assert entry["trace_id"] == UUID(int=7).hex
+
+
+def test_an_unknown_purpose_is_400_and_logs_nothing(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    before = count(settings)
+    response = client.get(
+        f"{API}/trajectories/{world['trajectoryId']}",
+        headers=bearer(settings) | {"X-Purpose": "nieuwsgierigheid"},
+    )
+    assert is_problem(response, 400)
+    assert response.json()["rule"] == "unknown-purpose"
+    assert count(settings) == before
+
+
+def test_refused_looks_are_logged_with_their_status(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    before = count(settings)
+    outsider = bearer(
+        settings, PartnerRole.SCHOOL, organisation="school-de-vaart", user="u-school-99"
+    )
+    assert (
+        client.get(f"{API}/trajectories/{world['trajectoryId']}", headers=outsider).status_code
+        == 404
+    )
+    auditor = bearer(settings, PartnerRole.AUDITOR, organisation=MUNICIPALITY, user="u-audit-01")
+    assert (
+        client.get(f"{API}/trajectories/{world['trajectoryId']}", headers=auditor).status_code
+        == 403
+    )
+    refused = entries(settings)[before:]
+    assert [(entry["user_id"], entry["status"]) for entry in refused] == [
+        ("u-school-99", 404),
+        ("u-audit-01", 403),
+    ]
+    assert all(entry["subjects"] == [UUID(world["trajectoryId"])] for entry in refused)
+    assert refused[0]["purpose"] == "uitvoering"
+
+
+def test_a_partner_and_a_representation_are_logged(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    regisseur = bearer(settings)
+    case = new_case(client, regisseur)  # with a representation: logged
+    referral = entries(settings)[-1]
+    assert (referral["operation"], referral["status"]) == ("referTrajectory", 201)
+    assert referral["subjects"] == [UUID(case.id)]
+    involve(case, POLICE, PartnerRole.POLITIE)
+    police = bearer(settings, PartnerRole.POLITIE, organisation=POLICE, user="u-politie-01")
+    assert client.get(f"{API}/trajectories/{case.id}", headers=police).status_code == 200
+    entry = entries(settings)[-1]
+    assert (entry["organisation"], entry["role"], entry["purpose"]) == (
+        POLICE,
+        "politie",
+        "uitvoering",
+    )
+    # A command without a representation shows nothing: no entry.
+    before = count(settings)
+    case.ok("recordPoliceContact")
+    assert count(settings) == before
+
+
+def test_the_data_is_not_shown_when_the_log_cannot_be_written(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    assert settings.database_url is not None
+    table = sql.Identifier(settings.database_schema, TABLE)
+    with psycopg.connect(settings.database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("ALTER TABLE {} RENAME TO hidden_log").format(table))
+        try:
+            response = client.get(
+                f"{API}/trajectories/{world['trajectoryId']}", headers=bearer(settings)
+            )
+        finally:
+            connection.execute(
+                sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+                    sql.Identifier(settings.database_schema, "hidden_log"), sql.Identifier(TABLE)
+                )
+            )
+    assert is_problem(response, 503)
+    assert response.json()["rule"] == "access-log-unavailable"
+    assert GIVEN_NAME not in response.text
+    # Once it can be written again, the data is shown (and logged).
+    assert (
+        client.get(
+            f"{API}/trajectories/{world['trajectoryId']}", headers=bearer(settings)
+        ).status_code
+        == 200
+    )
+
+
+def test_deferred_entries_survive_a_failing_log_and_reads_stop_meanwhile(
+    settings: Settings,
+) -> None:
+    assert settings.database_url is not None
+    table = sql.Identifier(settings.database_schema, TABLE)
+    hidden = sql.Identifier(settings.database_schema, "hidden_log")
+    shown_ok = 0
+    with served(settings, 50) as client:
+        world = _world(client, settings)
+        detail = f"{API}/trajectories/{world['trajectoryId']}"
+        with psycopg.connect(settings.database_url, autocommit=True) as connection:
+            connection.execute(sql.SQL("ALTER TABLE {} RENAME TO hidden_log").format(table))
+            try:
+                # Deferred: shown at once; the write fails after; from then on reads are refused.
+                deadline = time.monotonic() + 5
+                while (response := client.get(detail, headers=bearer(settings))).status_code == 200:
+                    shown_ok += 1
+                    assert time.monotonic() < deadline
+                    time.sleep(0.02)
+                assert is_problem(response, 503)
+                assert response.json()["rule"] == "access-log-unavailable"
+                assert GIVEN_NAME not in response.text
+                assert shown_ok >= 1
+            finally:
+                connection.execute(
+                    sql.SQL("ALTER TABLE {} RENAME TO {}").format(hidden, sql.Identifier(TABLE))
+                )
+        deadline = time.monotonic() + 5  # the writer retries every second
+        while client.get(detail, headers=bearer(settings)).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        shown_ok += 1
+        client.get(detail, headers=bearer(settings))  # one more, left queued at shutdown
+        shown_ok += 1
+    # Closing wrote the queue; nothing that was shown went unlogged, nothing refused was logged.
+    looks = [
+        entry
+        for entry in entries(settings)
+        if entry["operation"] == "getTrajectory" and entry["user_id"] == "u-regie-01"
+    ]
+    assert [entry["status"] for entry in looks].count(200) >= shown_ok
+    assert all(entry["status"] == 200 for entry in looks)
+
+
+def test_the_log_is_append_only_and_chained(client: TestClient[Any], settings: Settings) -> None:
+    _world(client, settings)
+    assert settings.database_url is not None
+    table = sql.Identifier(settings.database_schema, TABLE)
+    with psycopg.connect(settings.database_url, autocommit=True) as connection:
+        for statement in (
+            "UPDATE {} SET purpose = 'beheer'",
+            "DELETE FROM {} WHERE position = 1",
+            "TRUNCATE {}",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(sql.SQL(statement).format(table))
+        seal = GENESIS_SEAL
+        stored = list(read_chain(connection, settings.database_schema))
+        assert [entry.position for entry in stored] == list(range(1, len(stored) + 1))
+        for entry in stored:
+            seal = chain_seal(seal, entry.position, entry_digest(entry))
+            assert entry.seal == seal
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(database_url: str, schema: str) -> None:
+    from psycopg_pool import ConnectionPool  # noqa: PLC0415
+
+    with ConnectionPool(database_url, min_size=2, max_size=4, kwargs={"autocommit": True}) as pool:
+        with pool.connection() as connection:
+            create_access_log(connection, schema)
+        writers = [AccessLogWriter(pool, schema) for _ in range(2)]  # two API workers
+        done = threading.Semaphore(0)
+        errors: list[BaseException] = []
+
+        def callback(error: BaseException | None) -> None:
+            if error is not None:
+                errors.append(error)
+            done.release()
+
+        total = 300
+        for number in range(total):
+            writers[number % 2].submit(_entry(number), callback)
+        for _ in range(total):
+            assert done.acquire(timeout=30)
+        for writer in writers:
+            writer.close()
+        assert errors == []
+        with pool.connection() as connection:
+            append(connection, schema, [_entry(total)])  # and a direct append after them
+            stored = list(read_chain(connection, schema, batch=64))
+    assert [entry.position for entry in stored] == list(range(1, total + 2))
+    assert sorted(entry.trace_id for entry in stored) == sorted(
+        _entry(number).trace_id for number in range(total + 1)
+    )
+    seal = GENESIS_SEAL
+    for entry in stored:
+        seal = chain_seal(seal, entry.position, entry_digest(entry))
+        assert entry.seal == seal
+
+
+def _entry(number: int) -> AccessEntry:
+    return AccessEntry(
+        occurred_at=datetime.now(UTC),
+        user=f"u-{number}",
+        organisation=MUNICIPALITY,
+        role="regisseur",
+        on_behalf_of=None,
+        subjects=(UUID(int=number + 1),),
+        operation="getTrajectory",
+        purpose="regie",
+        status=200,
+        trace_id=UUID(int=number).hex,
+        source="api",
+    )

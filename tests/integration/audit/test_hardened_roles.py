@@ -1,0 +1,140 @@
+"""The hardened installation: an administrator owns what is appended, the service only appends.
+
+``pga db init`` and ``pga db grant ROLE`` as the administrator, then the real API as ROLE with
+``PGA_CREATE_TABLES=false``: it records, projects, serves and logs reads, and yet cannot
+UPDATE, DELETE or TRUNCATE a stored event, seal, access-log entry or checkpoint, nor disable
+their triggers or grant itself more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+from psycopg import sql
+
+from pga.api.app import asgi
+from pga.audit.access_log import TABLE as ACCESS_LOG
+from pga.audit.access_log import AccessLogMissing
+from pga.audit.verify import CHECKPOINTS_TABLE, verify_command
+from pga.cli import main
+from pga.settings import Settings
+from pga.store.database import EVENTS_TABLE, SEALS_TABLE
+from tests.integration.api.conftest import SECRET, bearer
+from tests.integration.api.test_trajectories import new_case
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+API = "/api/v1"
+
+
+def _as(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+@pytest.fixture
+def role(database_url: str) -> Iterator[str]:
+    """Yield a login role without privileges of its own; drop it and what it owns afterwards."""
+    name = f"pga_app_{secrets.token_hex(4)}"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    yield name
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        database = urlsplit(database_url).path.lstrip("/")
+        connection.execute(
+            sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(
+                sql.Identifier(database), sql.Identifier(name)
+            )
+        )
+        connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_the_service_runs_as_a_role_that_can_only_append(
+    database_url: str, schema: str, role: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGA_DATABASE_URL", database_url)
+    monkeypatch.setenv("PGA_DATABASE_SCHEMA", schema)
+    monkeypatch.setenv("PGA_DATA_DIR", str(tmp_path))
+    assert main(["db", "init"]) == 0
+    assert main(["db", "grant", role]) == 0
+
+    settings = Settings(
+        database_url=_as(database_url, role),
+        database_schema=schema,
+        data_dir=tmp_path,
+        jwt_secret=SECRET,
+        create_tables=False,
+        api_wait_seconds=10.0,
+    )
+    with TestClient(asgi(settings), raise_server_exceptions=False) as client:
+        case = new_case(client, bearer(settings))  # recorded, sealed, projected, logged
+        detail = client.get(f"{API}/trajectories/{case.id}", headers=bearer(settings))
+        assert detail.status_code == 200
+
+    with psycopg.connect(settings.database_url or "", autocommit=True) as connection:
+        logged = connection.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, ACCESS_LOG))
+        ).fetchone()
+        assert logged is not None
+        assert logged[0] >= 2
+        for statement in (
+            "UPDATE {} SET topic = topic",
+            "DELETE FROM {}",
+            "TRUNCATE {}",
+            "ALTER TABLE {} DISABLE TRIGGER USER",
+            "ALTER TABLE {} OWNER TO CURRENT_USER",
+        ):
+            for table in (EVENTS_TABLE, SEALS_TABLE, ACCESS_LOG, CHECKPOINTS_TABLE):
+                if "topic" in statement and table != EVENTS_TABLE:
+                    continue
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    connection.execute(sql.SQL(statement).format(sql.Identifier(schema, table)))
+        # Granting itself more grants nothing (PostgreSQL warns and carries on).
+        connection.execute(
+            sql.SQL("GRANT UPDATE, DELETE ON {} TO CURRENT_USER").format(
+                sql.Identifier(schema, EVENTS_TABLE)
+            )
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute(
+                sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, EVENTS_TABLE))
+            )
+
+    # And what it appended verifies, read models included (rebuilt in scratch schemas it owns).
+    assert verify_command(argparse.Namespace(checkpoints=[], skip_read_models=False), settings) == 0
+
+
+def test_without_the_access_log_the_service_does_not_start(
+    database_url: str, schema: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        database_schema=schema,
+        data_dir=tmp_path,
+        jwt_secret=SECRET,
+        create_tables=False,
+    )
+    app = asgi(replace(settings))
+    # anyio may wrap it in an exception group: look inside.
+    with pytest.raises(BaseException) as raised, TestClient(app):  # noqa: PT011
+        pass
+    assert _contains(raised.value, AccessLogMissing, "pga db init")
+
+
+def _contains(error: BaseException, kind: type[BaseException], text: str) -> bool:
+    if isinstance(error, kind):
+        return text in str(error)
+    if isinstance(error, BaseExceptionGroup):
+        return any(_contains(inner, kind, text) for inner in error.exceptions)
+    return False
