@@ -17,7 +17,7 @@ import contextlib
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -30,12 +30,10 @@ from psycopg import sql
 from pga.application import PgaApplication
 from pga.audit.verify import ChainBreak, verify_command, verify_event_chain
 from pga.demo import demo_application_options, generate
-from pga.domain.catalogue import PartnerRole
-from pga.domain.trajectory import Regisseur
-from pga.recording import Actor, CommandContext
 from pga.settings import Settings
 from pga.store.database import ensure_schema, eventsourcing_env
 from pga.store.seal import next_seal
+from tests.integration.audit.test_verify import refer_one
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -135,25 +133,7 @@ def record_history(
                 ).format(sql.Identifier(schema, "pga_events")),
                 (f"{schema}.pga_events", gap),
             )
-            app.refer(
-                CommandContext(
-                    actor=Actor(
-                        user="u-politie-01",
-                        organisation="politie-midden-nederland",
-                        role=PartnerRole.POLITIE,
-                    ),
-                    correlation_id=UUID(int=index + 1),
-                ),
-                given_name="Proefjongere",
-                family_name="Synthetisch",
-                born_on=date(2011, 4, 4),
-                offence_category="overval",
-                suspected_on=date(2026, 2, 1),
-                referred_on=date(2026, 2, 2),
-                police_reference=f"PL-TEST-{index:04d}",
-                referring_organisation="politie-midden-nederland",
-                regisseur=Regisseur("u-ggd-01", "ggd-flevoland"),
-            )
+            refer_one(app, index)
 
 
 def stored_events(connection: Connection, schema: str) -> list[Stored]:

@@ -3,11 +3,13 @@
 A route declares whether it shows personal data with ``opt={"personal_data": True}`` (every
 GET route declares it either way; a test walks the API and holds them to it). Its handler names
 what it showed with ``shown(request, *ids)``: the trajectories, networks and youths on the
-page. The middleware then writes one access-log entry per response — for 2xx, and for 403/404
-(a refused look is worth as much to an auditor as a granted one) — before the response's first
-byte goes out: the entry is committed first, and if it cannot be, the client gets 503 instead
-of the data. A command that answers with a representation (``Prefer: return=representation``)
-calls ``shown`` too and is logged the same way.
+page. The middleware then hands one access-log entry per response to the process's writer —
+for 2xx, and for 403/404 (a refused look is worth as much to an auditor as a granted one). By
+default the response goes out at once and the writer commits the entry within
+``PGA_ACCESS_LOG_MAX_DELAY_MS``; with 0 the first byte waits for the commit. While the log cannot
+be written (or its writer is gone) the client gets 503 instead of the data. A command that
+answers with a representation (``Prefer: return=representation``) calls ``shown`` too and is
+logged the same way.
 """
 
 from __future__ import annotations
@@ -144,9 +146,11 @@ async def _write(scope: Scope, entry: AccessEntry) -> None:
     writer = _state(scope).access_log
     if writer is None:  # the benchmark's baseline only
         return
+    # Nothing is shown while the log cannot be written: deferred, since a write failed (the
+    # writer retries); immediate, each request tries itself, unless the writer is gone.
+    if writer.failing if writer.deferred else not writer.alive:
+        raise AccessLogUnavailable
     if writer.deferred:
-        if writer.failing:  # nothing is shown while the log cannot be written
-            raise AccessLogUnavailable
         writer.submit(entry)  # committed within the writer's max_delay
         return
     await write(writer, entry)

@@ -434,7 +434,7 @@ def get_network_timeline(
     state = api_state(request)
     network = state.app.network(network_id)  # 404 for an unknown id or a trajectory's id
     viewer = partner_viewer(request, *NETWORK_ROLES)
-    shown(request, network_id)
+    shown(request, network_id, *network.members)  # the timeline shows their placements
     if viewer is not None:
         return timeline_view(
             state, network, NETWORK, viewer, page=page, page_size=page_size, order=order

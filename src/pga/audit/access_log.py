@@ -437,7 +437,7 @@ def query(
         parameters["until"] = until
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
     table = sql.Identifier(schema, TABLE)
-    columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS[:-1]))
+    columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
     statement = page_with_total(
         sql.SQL("SELECT count(*) FROM {table} WHERE {where}").format(table=table, where=where),
         sql.SQL(
@@ -453,22 +453,9 @@ def query(
 
 
 def _item(row: Sequence[Any]) -> AccessLogItem:
-    (position, occurred_at, user, organisation, role, on_behalf_of, subjects) = row[:7]
-    (operation, purpose, status, trace_id, source) = row[7:12]
-    return AccessLogItem(
-        position=int(position),
-        occurred_at=occurred_at,
-        user=user,
-        organisation=organisation,
-        role=role,
-        on_behalf_of=on_behalf_of,
-        subjects=list(subjects),
-        operation=operation,
-        purpose=purpose,
-        status=int(status),
-        trace_id=trace_id,
-        source=source,
-    )
+    fields = msgspec.structs.asdict(_logged(row))
+    del fields["seal"]
+    return AccessLogItem(**fields)
 
 
 def record_cli_read(
@@ -532,11 +519,20 @@ class AccessLogWriter:
         self._pool = pool
         self._schema = schema
         self.max_delay = max_delay
-        self.failing = False
-        """A write failed and has not succeeded since (deferred mode: refuse personal data)."""
+        self._failed = False
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="pga-access-log", daemon=True)
         self._thread.start()
+
+    @property
+    def failing(self) -> bool:
+        """A write failed and none succeeded since, or the thread is gone: refuse personal data."""
+        return self._failed or not self.alive
+
+    @property
+    def alive(self) -> bool:
+        """Whether the writer's thread runs (it stops only when closed)."""
+        return self._thread.is_alive()
 
     @property
     def deferred(self) -> bool:
@@ -600,8 +596,11 @@ class AccessLogWriter:
         except Exception as failure:  # noqa: BLE001 - reported to every waiting request
             _LOG.error("access log write failed: %s", type(failure).__name__)
             error = AccessLogUnavailable()
-        self.failing = error is not None
+        self._failed = error is not None
         for _, done in batch:
             if done is not None:
-                done(error)
+                try:
+                    done(error)
+                except Exception:  # noqa: BLE001 - e.g. its event loop closed; the rest go on
+                    _LOG.warning("access log: a waiting request could not be told")
         return error is None

@@ -88,25 +88,30 @@ def refer(database_url: str, schema: str, count: int = 1) -> None:
         clock_source=lambda: datetime(2026, 3, 1, tzinfo=UTC),
     ) as app:
         for index in range(count):
-            app.refer(
-                CommandContext(
-                    actor=Actor(
-                        user="u-politie-01",
-                        organisation="politie-midden-nederland",
-                        role=PartnerRole.POLITIE,
-                    ),
-                    correlation_id=UUID(int=index + 1),
-                ),
-                given_name="Proefjongere",
-                family_name="Synthetisch",
-                born_on=date(2011, 4, 4),
-                offence_category="overval",
-                suspected_on=date(2026, 2, 1),
-                referred_on=date(2026, 2, 2),
-                police_reference=f"PL-TEST-{index:04d}",
-                referring_organisation="politie-midden-nederland",
-                regisseur=Regisseur("u-ggd-01", "ggd-flevoland"),
-            )
+            refer_one(app, index)
+
+
+def refer_one(app: PgaApplication, index: int) -> None:
+    """Record the ``index``-th synthetic referral (one event) as the police."""
+    app.refer(
+        CommandContext(
+            actor=Actor(
+                user="u-politie-01",
+                organisation="politie-midden-nederland",
+                role=PartnerRole.POLITIE,
+            ),
+            correlation_id=UUID(int=index + 1),
+        ),
+        given_name="Proefjongere",
+        family_name="Synthetisch",
+        born_on=date(2011, 4, 4),
+        offence_category="overval",
+        suspected_on=date(2026, 2, 1),
+        referred_on=date(2026, 2, 2),
+        police_reference=f"PL-TEST-{index:04d}",
+        referring_organisation="politie-midden-nederland",
+        regisseur=Regisseur("u-ggd-01", "ggd-flevoland"),
+    )
 
 
 def run(
