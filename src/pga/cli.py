@@ -247,6 +247,12 @@ def _add_api_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     serve.add_argument(
         "--access-log", action="store_true", help="log every request line (off by default)"
     )
+    serve.add_argument(
+        "--allow-table-owner",
+        action="store_true",
+        help="serve on a non-loopback address even though the database role owns the event "
+        "store or the access log (or is a superuser), and so could rewrite them",
+    )
     serve.set_defaults(command=_serve)
     token = subparsers.add_parser(
         "token",
@@ -362,6 +368,10 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     # Workers connect to the URL resolved here: the embedded server starts once, in this process.
     url = resolve_database_url(settings)
     os.environ[DATABASE_URL] = url
+    if not _loopback(arguments.host) and not _may_serve_as(url, settings, arguments):
+        if embedded:
+            stop_embedded(settings.data_dir)
+        return EXIT_USAGE
     if keys.development or arguments.print_tokens:
         _print_development_tokens(keys, settings)
     base = f"http://{arguments.host}:{arguments.port}"
@@ -388,6 +398,28 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             stop_embedded(settings.data_dir)
             print("pga serve: stopped the embedded PostgreSQL")
     return EXIT_OK
+
+
+def _may_serve_as(url: str, settings: Settings, arguments: argparse.Namespace) -> bool:
+    """Refuse a role that could rewrite the history, unless explicitly allowed (off loopback)."""
+    from pga.audit.roles import rewrite_powers  # noqa: PLC0415 - only serve needs it
+    with psycopg.connect(url, autocommit=True) as connection:
+        powers = rewrite_powers(
+            connection, settings.database_schema, creates=settings.create_tables
+        )
+    if not powers:
+        return True
+    what = (
+        "pga serve: the database role could rewrite the stored events and the access log "
+        f"({'; '.join(powers)}). Create the tables as an administrator (`pga db init`), grant "
+        "the service's role appending only (`pga db grant ROLE`) and serve as that role with "
+        "PGA_CREATE_TABLES=false (deploy/README.md)"
+    )
+    if arguments.allow_table_owner:
+        print(f"{what}; serving anyway (--allow-table-owner)", file=sys.stderr)
+        return True
+    print(f"{what}; or pass --allow-table-owner to accept the risk", file=sys.stderr)
+    return False
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

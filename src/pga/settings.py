@@ -48,6 +48,7 @@ MASTER_KEY = "PGA_MASTER_KEY"
 MASTER_KEY_FILE = "PGA_MASTER_KEY_FILE"
 INFORMATION_LETTER_DAYS = "PGA_INFORMATION_LETTER_DAYS"
 ACCESS_PURPOSES = "PGA_ACCESS_PURPOSES"
+AUDIT_ORGANISATIONS = "PGA_AUDIT_ORGANISATIONS"
 CREATE_TABLES = "PGA_CREATE_TABLES"
 ACCESS_LOG_MAX_DELAY_MS = "PGA_ACCESS_LOG_MAX_DELAY_MS"
 #: A master key is exactly this many random bytes (given base64-encoded).
@@ -143,6 +144,9 @@ class Settings:
     access_purposes: Mapping[str, str] = field(default_factory=dict)
     """Per role, the purpose its reads are logged with when a request names none (role value →
     a code of ``pga.audit.purposes.PURPOSES``); roles not named keep the built-in default."""
+    audit_organisations: tuple[str, ...] = ()
+    """Whose ``auditor`` role may use the auditor's API; empty: any organisation's (the identity
+    provider decides who is an auditor: an audit office, the data protection officer)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -196,6 +200,7 @@ class Settings:
                 env, ACCESS_LOG_MAX_DELAY_MS, 50, _integer_between(0, 1000)
             ),
             access_purposes=_read(env, ACCESS_PURPOSES, {}, _access_purposes),
+            audit_organisations=_read(env, AUDIT_ORGANISATIONS, (), _organisations),
         ).checked()
 
     def checked(self) -> Settings:

@@ -27,6 +27,7 @@ def test_the_api_defaults() -> None:
     assert settings.ready_max_lag_seconds == 30.0
     assert settings.serve_projections is True
     assert settings.aggregate_cache_size == 1000
+    assert settings.audit_organisations == ()  # any organisation's auditor
 
 
 def test_the_api_variables_are_read(tmp_path: Path) -> None:
@@ -44,6 +45,7 @@ def test_the_api_variables_are_read(tmp_path: Path) -> None:
             "PGA_READY_MAX_LAG_SECONDS": "5",
             "PGA_SERVE_PROJECTIONS": "false",
             "PGA_AGGREGATE_CACHE_SIZE": "0",
+            "PGA_AUDIT_ORGANISATIONS": "rekenkamer-almere,gemeente-almere",
         }
     )
 
@@ -56,6 +58,7 @@ def test_the_api_variables_are_read(tmp_path: Path) -> None:
     assert settings.ready_max_lag_seconds == 5.0
     assert settings.serve_projections is False
     assert settings.aggregate_cache_size == 0
+    assert settings.audit_organisations == ("rekenkamer-almere", "gemeente-almere")
 
 
 def test_the_jwt_secret_is_kept_but_never_shown() -> None:
@@ -74,6 +77,7 @@ def test_the_jwt_secret_is_kept_but_never_shown() -> None:
         ("PGA_JWT_ALGORITHMS", "none", "unknown algorithms"),
         ("PGA_JWT_ALGORITHMS", "HS256,RS256", "configure one kind"),
         ("PGA_REGIE_ORGANISATIONS", "Gemeente Almere", "not organisation ids"),
+        ("PGA_AUDIT_ORGANISATIONS", "rekenkamer almere", "not organisation ids"),
         ("PGA_API_MAX_BODY_BYTES", "10", "out of range"),
         ("PGA_API_WAIT_SECONDS", "soon", "not a number of seconds"),
         ("PGA_READY_MAX_LAG_SECONDS", "0", "out of range"),

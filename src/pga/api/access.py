@@ -15,6 +15,8 @@ logged the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -23,7 +25,7 @@ import msgspec
 from litestar.enums import ScopeType
 
 from pga.api.problems import PROBLEM_JSON, BadRequest, InvalidParam, problem
-from pga.audit.access_log import AccessEntry, AccessLogUnavailable, AccessLogWriter, new_trace_id
+from pga.audit.access_log import AccessEntry, AccessLogUnavailable, AccessLogWriter
 from pga.audit.purposes import PURPOSES, default_purpose
 from pga.recording import Actor
 
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
 #: Scope key of the ids a handler showed.
 _SHOWN = "pga.shown"
+#: Scope key of the request's id (``request_id``).
+_REQUEST_ID_KEY = "pga.request_id"
+#: What an ``X-Request-ID`` must look like to be taken as the request's id (a UUID).
+_REQUEST_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 PURPOSE_HEADER = "x-purpose"
 #: Refusals that are logged: the caller asked for a youth's data and was told no.
 _LOGGED_REFUSALS = frozenset({403, 404})
@@ -44,6 +50,25 @@ def shown(request: Request[Any, Any, Any], *ids: uuid.UUID) -> None:
     """Record that the response shows data of ``ids`` (trajectories, networks, youths)."""
     scope: dict[str, Any] = request.scope  # type: ignore[assignment]
     scope.setdefault(_SHOWN, []).extend(ids)
+
+
+def request_id(scope: Scope) -> uuid.UUID:
+    """Return this request's id: ``X-Request-ID`` when it is a UUID, else one made up once.
+
+    Computed once per request and kept in the scope, so the events a command records
+    (``correlation_id``) and the access-log entry of its answer (``trace_id``) carry the same id
+    and an auditor can join them, whether or not the client sent one.
+    """
+    known = scope.get(_REQUEST_ID_KEY)
+    if isinstance(known, uuid.UUID):
+        return known
+    given = _headers(scope).get("x-request-id", "")
+    made = uuid.uuid4()
+    if _REQUEST_ID.fullmatch(given):
+        with contextlib.suppress(ValueError):  # hex and hyphens, yet not a UUID
+            made = uuid.UUID(given)
+    scope[_REQUEST_ID_KEY] = made  # type: ignore[literal-required]
+    return made
 
 
 def check_purpose(request: Request[Any, Any, Any]) -> None:
@@ -117,7 +142,7 @@ def _entry(scope: Scope, status: int) -> AccessEntry | None:
         if given is not None and given in PURPOSES
         else default_purpose(user.role, state.settings.access_purposes),
         status=status,
-        trace_id=new_trace_id(headers.get("x-request-id")),
+        trace_id=request_id(scope).hex,
         source="api",
     )
 

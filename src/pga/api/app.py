@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import psycopg
 from litestar import Litestar, Request, Router
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.config import OpenAPIConfig
@@ -214,7 +216,9 @@ def _open_state(
         minimum_cell=figures_minimum_cell(settings),
         policy=policy,
         access_log=AccessLogWriter(
-            pool, settings.database_schema, max_delay=settings.access_log_max_delay_ms / 1000
+            partial(psycopg.connect, url, autocommit=True, connect_timeout=10),
+            settings.database_schema,
+            max_delay=settings.access_log_max_delay_ms / 1000,
         )
         if log_access
         else None,

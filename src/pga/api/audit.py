@@ -26,7 +26,7 @@ from litestar.params import FromPath, QueryParameter
 from pga.api.access import shown
 from pga.api.common import Page, PageSize, query_error
 from pga.api.problems import READ_PROBLEMS, BadRequest, InvalidParam
-from pga.api.state import api_state
+from pga.api.state import STATE_KEY, ApiState, api_state
 from pga.audit import access_log
 from pga.audit.history import (
     AuditDiff,
@@ -58,14 +58,19 @@ MAX_VERSION = 2_147_483_647
 def auditor_only(
     connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
 ) -> None:
-    """Let through the ``auditor`` role only, of any organisation (no regie role, no partner).
+    """Let through the ``auditor`` role only (no regie role, no partner).
 
+    Of any organisation, unless ``PGA_AUDIT_ORGANISATIONS`` names the ones whose auditors may.
     OPTIONS requests pass: the JWT middleware does not authenticate them, and they show no data.
     """
     if connection.scope.get("method") == "OPTIONS":
         return
     user = connection.scope.get("user")
     if not isinstance(user, Actor) or user.role is not PartnerRole.AUDITOR:
+        raise PermissionDeniedException
+    state: ApiState = connection.app.state[STATE_KEY]
+    allowed = state.settings.audit_organisations
+    if allowed and user.organisation not in allowed:
         raise PermissionDeniedException
 
 

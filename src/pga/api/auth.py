@@ -178,14 +178,26 @@ def actor_from_claims(claims: dict[str, Any], subject: str) -> Actor | None:
         return None
     if not isinstance(role, str) or role not in PartnerRole.__members__.values():
         return None
-    if not subject or len(subject) > _MAX_CLAIM_LENGTH or len(organisation) > _MAX_CLAIM_LENGTH:
+    if not _usable_identifier(subject) or len(organisation) > _MAX_CLAIM_LENGTH:
         return None
     on_behalf_of = None
-    if isinstance(delegated, dict) and isinstance(delegated.get("sub"), str):
-        on_behalf_of = delegated["sub"][:_MAX_CLAIM_LENGTH]
+    if delegated is not None:
+        on_behalf_of = delegated.get("sub") if isinstance(delegated, dict) else None
+        if not (isinstance(on_behalf_of, str) and _usable_identifier(on_behalf_of)):
+            return None
     return Actor(
         user=subject, organisation=organisation, role=PartnerRole(role), on_behalf_of=on_behalf_of
     )
+
+
+def _usable_identifier(value: str) -> bool:
+    """Return whether a user identifier may be recorded: 1 to 200 printable characters.
+
+    Identifiers go into event metadata and the access log; a control character (NUL above all)
+    or a lone surrogate cannot be stored there, so such a token is refused at the door instead of
+    failing every write that would record it.
+    """
+    return 0 < len(value) <= _MAX_CLAIM_LENGTH and value.isprintable()
 
 
 def _token_class(keys: VerificationKeys) -> type[Token]:

@@ -55,7 +55,7 @@ from projections.control import wait_for
 from projections.runner import ProjectionError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from litestar.handlers import HTTPRouteHandler
 
@@ -136,6 +136,8 @@ class Resource:
     represent_partner: Callable[[ApiState, UUID, Viewer], Any]
     """Builds a partner's representation (its own view)."""
     partner_type: Any
+    shows: Callable[[ApiState, UUID], Iterable[UUID]] = lambda _state, _aggregate_id: ()
+    """The youths a representation shows besides the aggregate (a network's members)."""
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,12 @@ def _answer(
             # The representation is the current state: a later command may already be in it,
             # and the ETag must describe what is sent.
             body = representation
-            shown(request, recorded.aggregate_id)  # the representation shows the youth's data
+            # The representation shows the youth's data (a network's: its members').
+            shown(
+                request,
+                recorded.aggregate_id,
+                *resource.shows(state, recorded.aggregate_id),
+            )
             headers["ETag"] = etag(representation.version)
             headers["Preference-Applied"] = "return=representation"
     return Response(body, status_code=status, headers=headers)

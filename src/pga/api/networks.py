@@ -292,6 +292,7 @@ RESOURCE = Resource(
     partner_read_model="partner_views",
     represent_partner=network_view,
     partner_type=PartnerNetwork,
+    shows=lambda state, network_id: state.app.network(network_id).members,
 )
 
 

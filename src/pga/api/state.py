@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import re
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,6 +10,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from litestar.exceptions import PermissionDeniedException
 
+from pga.api.access import request_id
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor, CommandContext
 from projections.control import ReadModelUnavailable
@@ -39,7 +37,6 @@ if TYPE_CHECKING:
 STATE_KEY = "pga"
 #: Dates (today, due dates) are the municipality's calendar dates.
 MUNICIPAL_TIME = ZoneInfo("Europe/Amsterdam")
-_REQUEST_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 
 
 @dataclass
@@ -95,13 +92,8 @@ def actor(request: Request[Any, Any, Any]) -> Actor:
 
 
 def command_context(request: Request[Any, Any, Any]) -> CommandContext:
-    """Who acts and which request this is (``X-Request-ID`` when it is a UUID, else a new one)."""
-    given = request.headers.get("x-request-id", "")
-    correlation = uuid.uuid4()
-    if _REQUEST_ID.fullmatch(given):
-        with contextlib.suppress(ValueError):  # hex and hyphens, yet not a UUID
-            correlation = uuid.UUID(given)
-    return CommandContext(actor=actor(request), correlation_id=correlation)
+    """Who acts and which request this is (``request_id``: the access log's trace id too)."""
+    return CommandContext(actor=actor(request), correlation_id=request_id(request.scope))
 
 
 def partner_views(policy: Policy, role: PartnerRole) -> bool:

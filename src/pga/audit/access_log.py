@@ -6,15 +6,18 @@ organisation and role, on whose behalf, which subjects, which action, the outcom
 purpose and a trace id as in Logboek Dataverwerkingen. Entries hold only identifiers — never a
 name or any content — so erasing a youth leaves the log intact and meaningful.
 
-The log is **append-only**: triggers refuse UPDATE, DELETE and TRUNCATE (also for the table's
-owner; a superuser who disables them leaves a broken chain behind), and the application's role
-has those privileges revoked. It is **hash-chained** like the events: positions are consecutive
+The log is **append-only**: triggers refuse UPDATE, DELETE and TRUNCATE, also for the table's
+owner, whose own privileges for them are revoked. That stops accidents, not an owner set on
+rewriting (it may drop a trigger or grant itself the rights back): in production the table
+belongs to an administrator (``pga db init``, ``pga db grant``; ``pga.audit.roles``) and
+``pga serve`` refuses an owning role off loopback. Whoever gets round the triggers leaves a broken
+chain behind. It is **hash-chained** like the events: positions are consecutive
 from 1 and ``seal(n) = SHA-256(seal(n-1) ‖ n ‖ digest(entry n))``, so a changed, removed,
 inserted or reordered entry breaks the chain (``pga audit verify``).
 
 Writers serialise on an advisory lock per schema (several API workers share one chain); the API
 writes through ``AccessLogWriter``, which groups the entries of concurrent requests into one
-transaction (group commit) and answers each request only once its entry is committed.
+statement (group commit), on its own connection.
 """
 
 from __future__ import annotations
@@ -37,8 +40,6 @@ from projections.paging import check_page, limit_offset, page_with_total, split_
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Sequence
-
-    from psycopg_pool import ConnectionPool
 
     from pga.settings import Settings
 
@@ -133,7 +134,12 @@ def entry_digest(entry: AccessEntry) -> bytes:
     Over a canonical JSON array of every field, the time as UTC with microseconds (what
     PostgreSQL's ``timestamptz`` keeps), so the digest of a stored row equals the written one.
     """
-    canonical = msgspec.json.encode(
+    return hashlib.sha256(_canonical(entry)).digest()
+
+
+def _canonical(entry: AccessEntry) -> bytes:
+    """Return the entry's canonical JSON array: what is hashed, and the row the database gets."""
+    return msgspec.json.encode(
         (
             _moment(entry.occurred_at),
             entry.user,
@@ -148,7 +154,6 @@ def entry_digest(entry: AccessEntry) -> bytes:
             entry.source,
         )
     )
-    return hashlib.sha256(canonical).digest()
 
 
 def chain_seal(previous: bytes, position: int, digest: bytes) -> bytes:
@@ -247,7 +252,8 @@ def create_access_log(connection: psycopg.Connection[Any], schema: str) -> None:
             table=table,
             genesis=sql.Literal(GENESIS_SEAL),
         ),
-        # The owner (the application's role) gives up rewriting: only INSERT and SELECT remain.
+        # The owner gives up rewriting: only INSERT and SELECT remain (an owner may grant them
+        # back; a hardened installation's service role owns nothing here, see pga.audit.roles).
         sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC, CURRENT_USER"),
     ]
     with connection.transaction():
@@ -298,30 +304,16 @@ def append(
     """
     if not entries:
         return []
-    batch = msgspec.json.encode(
-        [
-            (
-                _moment(entry.occurred_at),
-                entry.user,
-                entry.organisation,
-                entry.role,
-                entry.on_behalf_of,
-                entry.subjects,
-                entry.operation,
-                entry.purpose,
-                entry.status,
-                entry.trace_id,
-                entry.source,
-            )
-            for entry in entries
-        ]
-    ).decode()
-    digests = [entry_digest(entry) for entry in entries]
+    rows = [_canonical(entry) for entry in entries]
     row = connection.execute(
-        sql.SQL("SELECT {}(%s::jsonb, %s::bytea[])").format(
+        sql.SQL("SELECT {}(%s::jsonb, %b::bytea[])").format(
             sql.Identifier(schema, _APPEND_FUNCTION)
         ),
-        (batch, digests),
+        # Each row is encoded once: the batch is the rows, the digests are over the same bytes.
+        (
+            (b"[" + b",".join(rows) + b"]").decode(),
+            [hashlib.sha256(each).digest() for each in rows],
+        ),
         prepare=True,
     ).fetchone()
     first = int(row[0]) if row is not None else 0
@@ -512,14 +504,34 @@ class AccessLogWriter:
 
     **Immediate** (``max_delay`` = 0): each response waits until its entry is committed (group
     commit: the thread takes everything queued, appends it and calls each ``done``).
+
+    The thread has its own connection (``connect``), not one of the read models' pool: a burst
+    of reads never makes the log wait for a connection, and a broken connection is replaced on
+    the next attempt. An entry the database refuses for what it holds (``DataError``: say a NUL
+    in an identifier, which the API already refuses at the door) must not block the entries
+    queued with it: the batch is split until that entry is alone, which is then written with its
+    unstorable characters replaced by U+FFFD (its digest is computed over what is stored, so the
+    chain stays verifiable), or, failing that, set aside with an error in the service log.
     """
 
-    def __init__(self, pool: ConnectionPool[Any], schema: str, *, max_delay: float = 0.05) -> None:
-        """Write to the access log in ``schema`` over connections of ``pool``."""
-        self._pool = pool
+    def __init__(
+        self,
+        connect: Callable[[], psycopg.Connection[Any]],
+        schema: str,
+        *,
+        max_delay: float = 0.05,
+    ) -> None:
+        """Write to the access log in ``schema`` over a connection ``connect`` opens.
+
+        ``connect`` must return an autocommit connection (each append is its own transaction).
+        """
+        self._connect = connect
+        self._connection: psycopg.Connection[Any] | None = None
         self._schema = schema
         self.max_delay = max_delay
         self._failed = False
+        self.set_aside = 0
+        """How many entries could not be stored at all (each reported in the service log)."""
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="pga-access-log", daemon=True)
         self._thread.start()
@@ -553,21 +565,24 @@ class AccessLogWriter:
     def _run(self) -> None:
         pending: list[_Queued] = []
         stopping = False
-        while not stopping:
-            if not pending:
-                first = self._queue.get()
-                if first is None:
-                    return
-                pending.append(first)
-                if self.deferred:
-                    time.sleep(self.max_delay)  # let the entries of the next moments join
-            stopping = self._drain(pending)
-            pending = self._flush(pending)
-            if pending:  # deferred mode, the log failing: keep them, try again
-                if stopping:
-                    _LOG.error("access log: %d entries could not be written", len(pending))
-                    return
-                time.sleep(_RETRY_SECONDS)
+        try:
+            while not stopping:
+                if not pending:
+                    first = self._queue.get()
+                    if first is None:
+                        return
+                    pending.append(first)
+                    if self.deferred:
+                        time.sleep(self.max_delay)  # let the entries of the next moments join
+                stopping = self._drain(pending)
+                pending = self._flush(pending)
+                if pending:  # deferred mode, the log failing: keep them, try again
+                    if stopping:
+                        _LOG.error("access log: %d entries could not be written", len(pending))
+                        return
+                    time.sleep(_RETRY_SECONDS)
+        finally:
+            self._disconnect()
 
     def _drain(self, pending: list[_Queued]) -> bool:
         """Move everything queued into ``pending``; return whether closing was asked for."""
@@ -589,12 +604,21 @@ class AccessLogWriter:
         return []
 
     def _write(self, batch: list[_Queued]) -> bool:
+        """Append ``batch`` and tell its waiters; return False if the log is unavailable."""
         error: BaseException | None = None
+        entries = [entry for entry, _ in batch]
         try:
-            with self._pool.connection() as connection:
-                append(connection, self._schema, [entry for entry, _ in batch])
+            try:
+                self._append_isolating(entries)
+            except psycopg.OperationalError:
+                # The connection may have gone stale (a restarted server, an idle timeout):
+                # once more on a new one before the log counts as failing. (An entry committed
+                # just before the connection broke is then logged twice: never lost.)
+                self._disconnect()
+                self._append_isolating(entries)
         except Exception as failure:  # noqa: BLE001 - reported to every waiting request
             _LOG.error("access log write failed: %s", type(failure).__name__)
+            self._disconnect()
             error = AccessLogUnavailable()
         self._failed = error is not None
         for _, done in batch:
@@ -604,3 +628,60 @@ class AccessLogWriter:
                 except Exception:  # noqa: BLE001 - e.g. its event loop closed; the rest go on
                     _LOG.warning("access log: a waiting request could not be told")
         return error is None
+
+    def _append_isolating(self, entries: list[AccessEntry]) -> None:
+        """Append ``entries``; an entry the database refuses for its content is dealt with alone.
+
+        Only a refusal of the data is isolated: anything else (the connection, the server)
+        propagates, so the whole batch is kept and retried.
+        """
+        try:
+            append(self._connected(), self._schema, entries)
+        except (psycopg.DataError, UnicodeError, msgspec.EncodeError):
+            if len(entries) > 1:
+                middle = len(entries) // 2
+                self._append_isolating(entries[:middle])
+                self._append_isolating(entries[middle:])
+                return
+            try:
+                append(self._connected(), self._schema, [_storable(entries[0])])
+            except (psycopg.DataError, UnicodeError, msgspec.EncodeError) as refusal:
+                self.set_aside += 1
+                _LOG.error(
+                    "access log: an entry (operation %s) cannot be stored and is set aside: %s",
+                    _storable_text(entries[0].operation),
+                    type(refusal).__name__,
+                )
+
+    def _connected(self) -> psycopg.Connection[Any]:
+        if self._connection is None or self._connection.closed:
+            self._connection = self._connect()
+        return self._connection
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - it is being replaced anyway
+                _LOG.debug("access log: closing a broken connection failed")
+
+
+def _storable_text(value: str) -> str:
+    """Return ``value`` with every non-printable character (NUL, lone surrogates) as U+FFFD."""
+    return "".join(char if char.isprintable() else "\ufffd" for char in value)
+
+
+def _storable(entry: AccessEntry) -> AccessEntry:
+    """Return ``entry`` with every text field made storable (identifiers only, never content)."""
+    return msgspec.structs.replace(
+        entry,
+        user=_storable_text(entry.user),
+        organisation=_storable_text(entry.organisation),
+        role=_storable_text(entry.role),
+        on_behalf_of=None if entry.on_behalf_of is None else _storable_text(entry.on_behalf_of),
+        operation=_storable_text(entry.operation),
+        purpose=_storable_text(entry.purpose),
+        trace_id=_storable_text(entry.trace_id),
+        source=_storable_text(entry.source),
+    )

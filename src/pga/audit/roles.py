@@ -104,3 +104,33 @@ def _database(connection: psycopg.Connection[Any]) -> str:
         msg = "no current database"
         raise RuntimeError(msg)
     return str(row[0])
+
+
+def rewrite_powers(connection: psycopg.Connection[Any], schema: str, *, creates: bool) -> list[str]:
+    """Return why the connected role could rewrite the stored history or the access log.
+
+    Empty when it cannot: it is no superuser and owns none of the append-only tables (nor will
+    it create them, ``creates`` being ``PGA_CREATE_TABLES``). The triggers stop accidental
+    rewrites whoever connects, but an owner can drop a trigger or grant itself the rights back.
+    """
+    row = connection.execute(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    if row is not None and row[0]:
+        return ["it is a superuser"]
+    existing = dict(
+        connection.execute(
+            "SELECT c.relname, pg_has_role(current_user, c.relowner, 'USAGE')"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relname = ANY(%s)",
+            (schema, list(APPEND_ONLY_TABLES)),
+        ).fetchall()
+    )
+    reasons = [f"it owns {schema}.{table}" for table in APPEND_ONLY_TABLES if existing.get(table)]
+    if creates:
+        reasons += [
+            f"it would create (and own) {schema}.{table}"
+            for table in APPEND_ONLY_TABLES
+            if table not in existing
+        ]
+    return reasons

@@ -611,8 +611,9 @@ def create_checkpoint_table(connection: psycopg.Connection[Any], schema: str) ->
     """Create the append-only checkpoint table and its triggers (idempotent, one at a time).
 
     Triggers refuse UPDATE, DELETE and TRUNCATE (also for the table's owner), and the owner's
-    own privileges to do so are revoked; a superuser can still get round both, which is why
-    auditors keep copies outside the database.
+    own privileges to do so are revoked; the owner (unless an administrator owns the table, see
+    ``pga.audit.roles``) or a superuser can still get round both, which is why auditors keep
+    copies outside the database.
     """
     table = sql.Identifier(schema, CHECKPOINTS_TABLE)
     refuse = sql.Identifier(schema, f"{CHECKPOINTS_TABLE}_refuse_change")

@@ -14,9 +14,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import msgspec
 import psycopg
 import pytest
 from litestar.testing import TestClient
@@ -34,6 +36,7 @@ from pga.audit.access_log import (
     entry_digest,
     read_chain,
 )
+from pga.audit.verify import verify_access_log_chain
 from pga.domain.catalogue import PartnerRole
 from tests.integration.api.conftest import (
     MUNICIPALITY,
@@ -46,7 +49,7 @@ from tests.integration.api.test_networks import Network, member, open_network, t
 from tests.integration.api.test_trajectories import new_case
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from pga.settings import Settings
 
@@ -280,6 +283,38 @@ def test_a_partner_and_a_representation_are_logged(
     assert count(settings) == before
 
 
+def test_a_network_answered_as_a_representation_names_its_members(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    network = Network(client, bearer(settings), world["network_id"])
+    network.etag = client.get(f"{API}/networks/{network.id}", headers=network.headers).headers[
+        "etag"
+    ]
+    response = network.do(
+        "/members",
+        member("Tweedelid", placedOn="2026-09-07"),
+        Prefer="return=representation",
+    )
+    assert response.headers["preference-applied"] == "return=representation"
+    members = {UUID(each["memberId"]) for each in response.json()["members"]}
+    assert len(members) == 2
+    entry = entries(settings)[-1]
+    assert (entry["operation"], entry["status"]) == ("placeMember", 200)
+    assert set(entry["subjects"]) == {UUID(network.id), *members}
+    # No X-Request-ID was sent: the entry's trace id is still the recorded event's correlation id.
+    auditor = bearer(settings, PartnerRole.AUDITOR, organisation="rekenkamer-almere")
+    events = client.get(
+        f"{API}/audit/aggregates/{network.id}/events?pageSize=100", headers=auditor
+    ).json()["items"]
+    placed = [each for each in events if each["version"] == network.version]
+    assert UUID(placed[0]["metadata"]["correlationId"]).hex == entry["trace_id"]
+    # Without the representation nothing is shown, so nothing is logged.
+    before = count(settings)
+    network.do("/members", member("Derdelid", placedOn="2026-09-07"))
+    assert count(settings) == before
+
+
 def test_the_data_is_not_shown_when_the_log_cannot_be_written(
     client: TestClient[Any], settings: Settings
 ) -> None:
@@ -382,7 +417,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(database_url: str, schema: s
     with ConnectionPool(database_url, min_size=2, max_size=4, kwargs={"autocommit": True}) as pool:
         with pool.connection() as connection:
             create_access_log(connection, schema)
-        writers = [AccessLogWriter(pool, schema) for _ in range(2)]  # two API workers
+        writers = [AccessLogWriter(_connect(database_url), schema) for _ in range(2)]  # 2 workers
         done = threading.Semaphore(0)
         errors: list[BaseException] = []
 
@@ -434,7 +469,75 @@ def test_a_writer_whose_thread_is_gone_counts_as_failing(database_url: str, sche
     with ConnectionPool(database_url, min_size=1, max_size=1, kwargs={"autocommit": True}) as pool:
         with pool.connection() as connection:
             create_access_log(connection, schema)
-        writer = AccessLogWriter(pool, schema)
+        writer = AccessLogWriter(_connect(database_url), schema)
         assert (writer.alive, writer.failing) == (True, False)
         writer.close()
         assert (writer.alive, writer.failing) == (False, True)
+
+
+def _connect(database_url: str, name: str = "pga-access-log") -> Callable[[], Any]:
+    return partial(psycopg.connect, database_url, autocommit=True, application_name=name)
+
+
+def test_an_entry_the_database_refuses_does_not_hold_up_the_others(
+    database_url: str, schema: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
+    moment = datetime(2026, 11, 28, 9, 30, 15, 654321, tzinfo=UTC)  # microseconds kept
+    submitted = [
+        msgspec.structs.replace(
+            _entry(number), occurred_at=moment, on_behalf_of=f"u-regie-{number:02}"
+        )
+        for number in range(5)
+    ]
+    submitted[2] = msgspec.structs.replace(
+        submitted[2], user="u-\x00-regie", on_behalf_of="u-\ud800"
+    )
+    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.05)
+    for entry in submitted:
+        writer.submit(entry)
+    writer.close()
+    assert (writer.failing, writer.set_aside) == (True, 0)  # closed; nothing set aside
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        stored = list(read_chain(connection, schema, batch=2))
+        verified = verify_access_log_chain(connection, schema)
+    assert (verified.ok, verified.count) == (True, 5)
+    assert [entry.trace_id for entry in stored] == [entry.trace_id for entry in submitted]
+    assert [entry.user for entry in stored] == [
+        "u-0", "u-1", "u-\ufffd-regie", "u-3", "u-4"
+    ]  # fmt: skip
+    assert stored[2].on_behalf_of == "u-\ufffd"
+    assert stored[3].on_behalf_of == "u-regie-03"
+    assert all(entry.occurred_at == moment for entry in stored)
+
+
+def test_the_writer_replaces_a_broken_connection(database_url: str, schema: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
+    name = f"pga-access-log-{schema}"
+    writer = AccessLogWriter(_connect(database_url, name), schema, max_delay=0)
+    outcomes: list[BaseException | None] = []
+    answered = threading.Semaphore(0)
+
+    def told(error: BaseException | None) -> None:
+        outcomes.append(error)
+        answered.release()
+
+    try:
+        writer.submit(_entry(1), told)
+        assert answered.acquire(timeout=10)
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            ended = connection.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            ).fetchone()
+        assert ended == (1,)
+        writer.submit(_entry(2), told)
+        assert answered.acquire(timeout=10)
+    finally:
+        writer.close()
+    assert outcomes == [None, None]
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        assert [entry.position for entry in read_chain(connection, schema)] == [1, 2]

@@ -7,20 +7,21 @@ the export is a download; and every audit read is itself in the access log.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import pytest
+from litestar.testing import TestClient
 
+from pga.api.app import asgi
 from pga.audit.history import REDACTED
 from pga.domain.catalogue import PartnerRole
 from tests.integration.api.conftest import MUNICIPALITY, bearer, is_problem
 from tests.integration.api.test_trajectories import Case, new_case
 
 if TYPE_CHECKING:
-    from litestar.testing import TestClient
-
     from pga.settings import Settings
 
 API = "/api/v1/audit"
@@ -197,6 +198,18 @@ def test_every_other_role_is_refused(
             response = client.get(API + path, headers=headers)
             assert is_problem(response, 403), (role, path, response.text)
             assert BSN not in response.text
+
+
+def test_auditors_of_other_organisations_can_be_kept_out(
+    settings: Settings, case: Case, auditor: dict[str, str]
+) -> None:
+    limited = replace(settings, audit_organisations=(AUDIT_OFFICE,))
+    other = bearer(limited, PartnerRole.AUDITOR, organisation="politie-midden-nederland")
+    with TestClient(asgi(limited), raise_server_exceptions=False) as client:
+        assert client.get(f"{API}/aggregates/{case.id}/events", headers=auditor).status_code == 200
+        response = client.get(f"{API}/aggregates/{case.id}/events", headers=other)
+        assert is_problem(response, 403)
+        assert BSN not in response.text
 
 
 def test_without_a_token_it_is_401(client: TestClient[Any], case: Case) -> None:

@@ -321,6 +321,24 @@ REJECTED_UNDER_THE_SECRET: list[Any] = [
     ),
     pytest.param(lambda _key: signed(claims(sub=""), SECRET), id="sub-empty"),
     pytest.param(lambda _key: signed(claims(sub="u" * 201), SECRET), id="sub-too-long"),
+    # Identifiers are recorded in event metadata and the access log: what they cannot store
+    # (NUL, a lone surrogate) or what would break a log line is refused at the door.
+    *(
+        pytest.param(lambda _key, sub=sub: signed(claims(sub=sub), SECRET), id=f"sub-{label}")
+        for label, sub in (("nul", "u-regie\x00"), ("surrogate", "u-\ud800"), ("newline", "u\n1"))
+    ),
+    *(
+        pytest.param(lambda _key, act=act: signed(claims(act=act), SECRET), id=f"act-{label}")
+        for label, act in (
+            ("not-an-object", "u-regie-02"),
+            ("without-sub", {"iss": "x"}),
+            ("sub-number", {"sub": 7}),
+            ("sub-empty", {"sub": ""}),
+            ("sub-nul", {"sub": "u\x00"}),
+            ("sub-surrogate", {"sub": "\udfff"}),
+            ("sub-too-long", {"sub": "u" * 201}),
+        )
+    ),
 ]
 
 

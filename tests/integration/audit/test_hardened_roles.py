@@ -9,6 +9,7 @@ their triggers or grant itself more.
 from __future__ import annotations
 
 import argparse
+import base64
 import secrets
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from psycopg import sql
 from pga.api.app import asgi
 from pga.audit.access_log import TABLE as ACCESS_LOG
 from pga.audit.access_log import AccessLogMissing
+from pga.audit.roles import APPEND_ONLY_TABLES, rewrite_powers
 from pga.audit.verify import CHECKPOINTS_TABLE, verify_command
 from pga.cli import main
 from pga.settings import Settings
@@ -111,8 +113,48 @@ def test_the_service_runs_as_a_role_that_can_only_append(
                 sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, EVENTS_TABLE))
             )
 
+        # So `pga serve` accepts this role on any address.
+        assert rewrite_powers(connection, schema, creates=False) == []
+        assert rewrite_powers(connection, f"{schema}_none", creates=True) == [
+            f"it would create (and own) {schema}_none.{table}" for table in APPEND_ONLY_TABLES
+        ]
+
     # And what it appended verifies, read models included (rebuilt in scratch schemas it owns).
     assert verify_command(argparse.Namespace(checkpoints=[], skip_read_models=False), settings) == 0
+
+
+def test_serve_off_loopback_refuses_a_role_that_could_rewrite_the_history(
+    database_url: str,
+    schema: str,
+    role: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PGA_DATABASE_URL", database_url)
+    monkeypatch.setenv("PGA_DATABASE_SCHEMA", schema)
+    monkeypatch.setenv("PGA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PGA_JWT_SECRET", SECRET)
+    monkeypatch.setenv("PGA_MASTER_KEY", base64.urlsafe_b64encode(bytes(range(32))).decode())
+    assert main(["serve", "--host", "192.0.2.10"]) == 2  # the test server's superuser
+    assert "it is a superuser" in capsys.readouterr().err
+    # A role that owns the tables it appends to (the default set-up) is refused too.
+    assert main(["db", "init"]) == 0
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        for table in APPEND_ONLY_TABLES:
+            if table != "pga_checkpoints":
+                connection.execute(
+                    sql.SQL("ALTER TABLE {} OWNER TO {}").format(
+                        sql.Identifier(schema, table), sql.Identifier(role)
+                    )
+                )
+    monkeypatch.setenv("PGA_DATABASE_URL", _as(database_url, role))
+    monkeypatch.setenv("PGA_CREATE_TABLES", "false")
+    assert main(["serve", "--host", "192.0.2.10"]) == 2
+    error = capsys.readouterr().err
+    assert f"it owns {schema}.{EVENTS_TABLE}" in error
+    assert "pga db init" in error
+    assert "--allow-table-owner" in error
 
 
 def test_without_the_access_log_the_service_does_not_start(
