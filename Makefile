@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # Benchmarks make bench runs, in order (e.g. make bench BENCH=projections runs one of them).
-BENCH ?= core projections api
+BENCH ?= core projections api export
 
 .PHONY: run test lint openapi bench format clean
 

@@ -29,6 +29,7 @@ from pga.application import PgaApplication
 from pga.domain.catalogue import PartnerRole
 from pga.domain.trajectory import Regisseur
 from pga.recording import Actor, CommandContext
+from pga.settings import MASTER_KEY_BYTES, Settings
 from pga.store.database import (
     create_database,
     drop_database,
@@ -36,6 +37,8 @@ from pga.store.database import (
     eventsourcing_env,
     with_database,
 )
+from pga.store.keys import MasterKey
+from pga.store.subject_keys import KEYS_DATABASE_SUFFIX, SubjectKeyStore, keys_database_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -288,13 +291,20 @@ def run(server_url: str, server: str) -> Results:
         with ExitStack() as stack:
             bare = BareApplication(eventsourcing_env(url, "bare"))
             stack.callback(bare.close)
+            # Every personal field under its subject's data key (crypto-shredding), as served.
+            keys = SubjectKeyStore(
+                keys_database_url(Settings(database_url=url), url),
+                "pga",
+                MasterKey(os.urandom(MASTER_KEY_BYTES)),
+            )
             app = PgaApplication(
-                eventsourcing_env(url, "pga"), snapshot_interval=50, clock_source=clock
+                eventsourcing_env(url, "pga"), snapshot_interval=50, clock_source=clock, keys=keys
             )
             stack.callback(app.close)
             no_snapshots = PgaApplication(
                 {**eventsourcing_env(url, "pga"), "IS_SNAPSHOTTING_ENABLED": "n"},
                 clock_source=clock,
+                keys=keys,
             )
             stack.callback(no_snapshots.close)
             writes = _measure_writes(bare, app)
@@ -303,6 +313,7 @@ def run(server_url: str, server: str) -> Results:
             without_ms, without_kib = _measure_load(no_snapshots, long_id)
     finally:
         drop_database(server_url, name)
+        drop_database(server_url, f"{name}{KEYS_DATABASE_SUFFIX}")
     return Results(writes, with_ms, without_ms, with_kib, without_kib, server)
 
 

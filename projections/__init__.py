@@ -22,6 +22,7 @@ _REGISTRY: tuple[tuple[str, str], ...] = (
     ("projections.network_graph", "NetworkGraph"),
     ("projections.figures", "Figures"),
     ("projections.partner_views", "PartnerViews"),
+    ("projections.rights_requests", "RightsRequests"),
 )
 
 

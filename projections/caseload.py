@@ -34,6 +34,10 @@ What the columns mean, where the domain leaves a choice:
     (by the youth's age on the referral date) and when it was sent (``None``: not yet). It is due
     ``information_letter_days`` after ``referred_on`` (configuration, so worked out at query
     time); the ``information_letter_overdue`` signal fires when it is due and not sent.
+``given_name``, ``family_name``, ``born_on``
+    As referred, or as a correction by field (``CorrectionRecorded.corrected_fields``) set them
+    later; a corrected date of birth moves ``turns_18_on``, and, while the letter is not sent,
+    who gets it.
 ``erased``
     ``SubjectErased`` blanks the names, the date of birth and the day the youth turns 18, and,
     as the aggregate drops the plan's goals, their due dates. An erased trajectory accepts no
@@ -64,6 +68,7 @@ from pga.domain.trajectory import (
     ArrestRecorded,
     CaseConferenceHeld,
     Closed,
+    CorrectionRecorded,
     DeEscalated,
     Escalated,
     InclusionDeclined,
@@ -82,6 +87,7 @@ from pga.domain.trajectory import (
     RevisionStarted,
     SubjectErased,
     TrajectoryStatus,
+    corrected_value,
 )
 from projections.base import Batch, Envelope, ReadModel, Rows, Table
 from projections.paging import (
@@ -221,7 +227,9 @@ class Caseload(ReadModel):
     """One row per trajectory (see the module docstring)."""
 
     name: ClassVar[str] = "caseload"
-    version: ClassVar[int] = 2
+    #: Version 3: corrections by field change the names and the date of birth.
+    #: 4: erasure sets the letter's recipients as for an unknown date of birth.
+    version: ClassVar[int] = 4
     tables: ClassVar[tuple[Table, ...]] = (CASELOAD,)
 
     def __init__(self) -> None:
@@ -242,6 +250,7 @@ class Caseload(ReadModel):
             Closed: _closed,
             SubjectErased: _subject_erased,
             InformationLetterSent: _information_letter_sent,
+            CorrectionRecorded: _corrected,
         }
         for event_class, status in _STATUS_OF.items():
             self._handlers[event_class] = _status_setter(status)
@@ -398,6 +407,20 @@ def _information_letter_sent(event: InformationLetterSent, row: CaseloadRecord) 
     row.letter_sent_on = event.sent_on
 
 
+def _corrected(event: CorrectionRecorded, row: CaseloadRecord) -> None:
+    for item in event.corrected_fields:
+        value = corrected_value(item)
+        if isinstance(value, date):
+            row.born_on = value
+            row.turns_18_on = turns_18_on(value)
+            if row.letter_sent_on is None:
+                row.letter_recipients = letter_recipients(value, row.referred_on).value
+        elif item.field == "given_name":
+            row.given_name = value
+        elif item.field == "family_name":
+            row.family_name = value
+
+
 def _subject_erased(_event: SubjectErased, row: CaseloadRecord) -> None:
     # As the aggregate: the personal values go, and so do the plan's goals (their text is).
     row.erased = True
@@ -405,6 +428,8 @@ def _subject_erased(_event: SubjectErased, row: CaseloadRecord) -> None:
     row.family_name = None
     row.born_on = None
     row.turns_18_on = None
+    # Derived from the date of birth: as for an unknown one (a rebuild reads no birth date).
+    row.letter_recipients = letter_recipients(None, row.referred_on).value
     row.plan_goal_due_dates = []
     _refresh_due_dates(row)
 

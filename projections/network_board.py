@@ -4,12 +4,13 @@ One row per youth network (``networks``) with what the procesregisseur's board s
 name, area, procesregisseur, when it opened, the current step and the day it was entered, when it
 closed, and counters of its current name list, partners, shared signals and back-steps. The plan's
 actions are kept one row each (``actions``) because an action is dropped when the member it is
-about leaves the name list (``MemberRemoved``, a back-step before 2B, closing), exactly as the
-aggregate drops it; the open, completed and overdue action counts are aggregated at query time.
-The information letters not yet sent (informatieplicht: one per member placed on the name list)
-are kept one row each too (``letters``: the member and the day it was placed), until the letter
-is recorded as sent or the member leaves the list; ``lettersDue`` and ``lettersOverdue`` (placed
-more than ``StepDeadlines.information_letter`` days before ``today``) are counted at query time.
+about leaves the name list (``MemberRemoved``, ``MemberErased``, a back-step before 2B, closing),
+exactly as the aggregate drops it; the open, completed and overdue action counts are aggregated
+at query time. The information letters not yet sent (informatieplicht: one per member placed on
+the name list) are kept one row each too (``letters``: the member and the day it was placed),
+until the letter is recorded as sent or the member leaves the list; ``lettersDue`` and
+``lettersOverdue`` (placed more than ``StepDeadlines.information_letter`` days before ``today``)
+are counted at query time.
 
 Nothing stored depends on "today": the time a network has spent in its step, the step's due date
 (the day the step began plus the configured ``StepDeadlines`` period) and whether it is overdue are
@@ -33,6 +34,7 @@ from pga.domain.network import (
     PERSON_LEVEL_STEPS,
     ActionCompleted,
     ActionPlanned,
+    MemberErased,
     MemberInformed,
     MemberPlaced,
     MemberRemoved,
@@ -230,6 +232,7 @@ _CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
         SignalShared,
         MemberPlaced,
         MemberRemoved,
+        MemberErased,
         StepAdvanced,
         SteppedBack,
         NetworkFileClosed,
@@ -237,11 +240,11 @@ _CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
 )
 #: Network events whose handler changes or drops stored actions.
 _CHANGES_ACTIONS: frozenset[type[PgaEvent]] = frozenset(
-    {ActionCompleted, MemberRemoved, SteppedBack, NetworkFileClosed}
+    {ActionCompleted, MemberRemoved, MemberErased, SteppedBack, NetworkFileClosed}
 )
 #: Network events whose handler drops stored pending letters.
 _CHANGES_LETTERS: frozenset[type[PgaEvent]] = frozenset(
-    {MemberInformed, MemberRemoved, SteppedBack, NetworkFileClosed}
+    {MemberInformed, MemberRemoved, MemberErased, SteppedBack, NetworkFileClosed}
 )
 
 
@@ -249,7 +252,8 @@ class NetworkBoard(DispatchingReadModel):
     """Per youth network: step, step start, closing, and counts (see the module docstring)."""
 
     name: ClassVar[str] = "network_board"
-    version: ClassVar[int] = 2
+    #: 3: an erased member (``MemberErased``) leaves the board like a removed one.
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (NETWORKS, ACTIONS, LETTERS)
 
     def __init__(self) -> None:
@@ -265,6 +269,7 @@ class NetworkBoard(DispatchingReadModel):
             MemberPlaced: self._member_placed,
             MemberInformed: self._member_informed,
             MemberRemoved: self._member_removed,
+            MemberErased: self._member_removed,
             ActionPlanned: self._action_planned,
             ActionCompleted: self._action_completed,
             StepAdvanced: self._step_advanced,
@@ -350,7 +355,7 @@ class NetworkBoard(DispatchingReadModel):
             raise LookupError(msg)
         self.letters.remove(event.originator_id, event.member_id)
 
-    def _member_removed(self, event: MemberRemoved) -> None:
+    def _member_removed(self, event: MemberRemoved | MemberErased) -> None:
         row = self._network(event.originator_id)
         row.members -= 1
         self.networks.touch(row)

@@ -8,8 +8,9 @@ the graph is put together with SQL joins at query time:
 ``networks`` (network_id)
     working name and current step, for the network nodes;
 ``members`` (network_id, member_id)
-    the current name list: a row from ``MemberPlaced`` until ``MemberRemoved``, a back-step to
-    before step 2B or the file's closing, with the member's trajectory where there is one;
+    the current name list: a row from ``MemberPlaced`` until ``MemberRemoved`` (or
+    ``MemberErased``), a back-step to before step 2B or the file's closing, with the member's
+    trajectory where there is one;
 ``subjects`` (trajectory_id)
     which youth (``Referred.subject_id``) each trajectory is about;
 ``incidents`` (trajectory_id, version)
@@ -58,6 +59,7 @@ from psycopg import sql
 
 from pga.domain.network import (
     PERSON_LEVEL_STEPS,
+    MemberErased,
     MemberPlaced,
     MemberRemoved,
     NetworkFileClosed,
@@ -182,7 +184,7 @@ _CHANGES_NETWORK: frozenset[type[PgaEvent]] = frozenset(
 )
 #: Events whose handler removes stored members.
 _REMOVES_MEMBERS: frozenset[type[PgaEvent]] = frozenset(
-    {MemberRemoved, SteppedBack, NetworkFileClosed}
+    {MemberRemoved, MemberErased, SteppedBack, NetworkFileClosed}
 )
 
 
@@ -194,7 +196,8 @@ class NetworkGraph(DispatchingReadModel):
     """
 
     name: ClassVar[str] = "network_graph"
-    version: ClassVar[int] = 1
+    #: 2: an erased member (``MemberErased``) leaves the graph like a removed one.
+    version: ClassVar[int] = 2
     tables: ClassVar[tuple[Table, ...]] = (NETWORKS, MEMBERS, SUBJECTS, INCIDENTS)
 
     @classmethod
@@ -219,6 +222,7 @@ class NetworkGraph(DispatchingReadModel):
             NetworkFileClosed: self._file_closed,
             MemberPlaced: self._member_placed,
             MemberRemoved: self._member_removed,
+            MemberErased: self._member_removed,
             Referred: self._referred,
             ArrestRecorded: self._arrested,
             PoliceContactRecorded: self._police_contact,
@@ -287,7 +291,7 @@ class NetworkGraph(DispatchingReadModel):
         # Not on the list now (the aggregate refuses a duplicate), so the key is free.
         self.members.put(MemberRecord(event.originator_id, event.member_id, event.trajectory_id))
 
-    def _member_removed(self, event: MemberRemoved) -> None:
+    def _member_removed(self, event: MemberRemoved | MemberErased) -> None:
         self.members.remove(event.originator_id, event.member_id)
 
     def _drop_name_list(self, network_id: UUID) -> None:

@@ -28,11 +28,18 @@ fields of its level, so no query can return what the policy withholds. Tables:
     action, and which events concern each name-list member, so that ownership and the
     destruction of a member's data can be applied.
 
+A correction by field (``CorrectionRecorded.corrected_fields``: the referral's names, date of
+birth, police reference) puts the corrected value into every stored row of the corrected event
+that shows the field, for every audience, and into the documents' referral (a corrected date of
+birth moves the age band too): a partner sees only the corrected value, never what was wrong
+(the correction's own row shows at most which version it corrects, and why).
+
 Erasure (``SubjectErased``) nulls the erased fields (those the domain marks personal, and the
 derived pseudonym and age band) of every earlier row of the trajectory, for every audience, and
 in the documents. A name list's destruction (a member removed, a back-step before 2B, the file
 closed) turns every row about the destroyed members into L0 and drops them from the documents.
-Both run as set-based updates when the batch is saved, bounded by the event's version, so a
+Corrections, erasures and destructions run as set-based updates when the batch is saved
+(corrections first: no correction follows an erasure), bounded by the event's version, so a
 rebuild from zero gives the same content.
 """
 
@@ -48,7 +55,7 @@ import msgspec
 from psycopg import sql
 
 from pga.domain.network import PERSON_LEVEL_STEPS, NetworkStep
-from pga.domain.trajectory import TRAJECTORY_EVENTS, TrajectoryStatus
+from pga.domain.trajectory import TRAJECTORY_EVENTS, CorrectedField, TrajectoryStatus
 from pga.privacy.policy import (
     AGE_BAND,
     NETWORK,
@@ -257,7 +264,7 @@ ALL_MEMBERS = UUID(int=0)
 
 def _destroys(event: Any, name: str) -> UUID | None:  # noqa: ANN401 - a network event
     """Return the member whose place an event destroys, ``ALL_MEMBERS``, or ``None``."""
-    if name == "MemberRemoved":
+    if name in {"MemberRemoved", "MemberErased"}:
         member_id: UUID = event.member_id
         return member_id
     whole_list = name == "NetworkFileClosed" or (
@@ -317,6 +324,14 @@ _DEMOTE = sql.SQL(
     "UPDATE {table} SET level = 'L0', details = '{{}}'::jsonb, recorded_by_organisation = NULL"
     " WHERE aggregate_id = %(id)s AND audience = %(audience)s AND version <= %(version)s"
 )
+#: A correction by field: the corrected values (and age band) where a row of the version shows
+#: them (a value an erasure nulled is never set again).
+_CORRECT = sql.SQL(
+    "UPDATE {table} SET details = details || coalesce(("
+    " SELECT jsonb_object_agg(key, value) FROM jsonb_each(%(values)s::jsonb)"
+    " WHERE details ? key AND details -> key <> 'null'::jsonb), '{{}}'::jsonb)"
+    " WHERE aggregate_id = %(id)s AND version = %(version)s"
+)
 #: Rows about destroyed name-list members fall back to L0 for every audience.
 _DESTROY = sql.SQL(
     "UPDATE {table} SET level = 'L0', details = '{{}}'::jsonb, recorded_by_organisation = NULL"
@@ -341,6 +356,8 @@ def _plain(value: object) -> Any:  # noqa: ANN401 - a JSON value
 class _Pending:
     """Set-based changes to stored entries, run after the batch's rows are written."""
 
+    corrections: list[tuple[UUID, int, dict[str, Any]]]
+    """(trajectory, corrected version, the corrected values by field name)."""
     erasures: list[tuple[UUID, int]]
     """(trajectory, version of the erasure)."""
     demotions: list[tuple[UUID, str, int]]
@@ -354,7 +371,9 @@ class PartnerViews(ReadModel):
 
     name: ClassVar[str] = "partner_views"
     #: What is stored follows the policy: a new policy revision is a new version (a rebuild).
-    version: ClassVar[int] = 1000 * 1 + load_policy().revision
+    #: The thousands count the handlers' own changes (2: corrections by field).
+    #: 3 (times 1000): an erased member (``MemberErased``) is destroyed like a removed one.
+    version: ClassVar[int] = 1000 * 3 + load_policy().revision
     tables: ClassVar[tuple[Table, ...]] = (ENTRIES, ACCESS, VIEWS, ENTITIES)
 
     def __init__(self, policy: Policy | None = None) -> None:
@@ -364,7 +383,7 @@ class PartnerViews(ReadModel):
         self.views = Rows(VIEWS, ViewRow)
         self.entities = Rows(ENTITIES, EntityRow)
         self._documents: dict[tuple[UUID, str], dict[str, Any]] = {}
-        self._pending = _Pending([], [], [])
+        self._pending = _Pending([], [], [], [])
         self._roles = tuple(self.policy.roles.values())
 
     # --- the batch ---
@@ -415,6 +434,11 @@ class PartnerViews(ReadModel):
         self.views.save(batch)
         self.entities.save(batch)
         table = batch.table(ENTRIES)
+        for aggregate_id, version, values in self._pending.corrections:
+            batch.cursor.execute(
+                _CORRECT.format(table=table),
+                {"id": aggregate_id, "version": version, "values": _json(values)},
+            )
         for aggregate_id, version in self._pending.erasures:
             batch.cursor.execute(
                 _ERASE.format(table=table), _erasure_parameters(aggregate_id, version)
@@ -437,7 +461,7 @@ class PartnerViews(ReadModel):
         self.views.clear()
         self.entities.clear()
         self._documents.clear()
-        self._pending = _Pending([], [], [])
+        self._pending = _Pending([], [], [], [])
 
     # --- rows ---
 
@@ -545,7 +569,7 @@ class PartnerViews(ReadModel):
         elif name == "MemberPlaced":
             self._entity(event, event.member_id, "member", None)
             self._about_member(aggregate_id, event.member_id, event.originator_version)
-        elif name in {"MemberRemoved", "MemberInformed"}:
+        elif name in {"MemberRemoved", "MemberErased", "MemberInformed"}:
             self._about_member(aggregate_id, event.member_id, event.originator_version)
 
     def _entity(
@@ -584,6 +608,8 @@ class PartnerViews(ReadModel):
                 if row.aggregate_id == aggregate_id:
                     self._demote(row)
             self._pending.demotions.append((aggregate_id, audience, version))
+        elif name == "CorrectionRecorded":
+            self._correct(event)
         elif name == "SubjectErased":
             for row in list(self.entries.where("aggregate_id", aggregate_id)):
                 if row.version <= version:
@@ -593,6 +619,41 @@ class PartnerViews(ReadModel):
             self._pending.erasures.append((aggregate_id, version))
         elif aggregate_kind == NETWORK:
             self._destroy(event, name)
+
+    def _correct(self, event: Any) -> None:  # noqa: ANN401 - a CorrectionRecorded
+        """Show the corrected values in the corrected event's rows and in the documents."""
+        fields: tuple[CorrectedField, ...] = event.corrected_fields
+        if not fields:
+            return
+        aggregate_id, version = event.originator_id, event.corrects_version
+        values: dict[str, Any] = {item.field: item.value for item in fields}
+        if _BORN_ON in values:
+            # The age band on the referral date (the views' opening date: the referral's).
+            opened = next(row.opened_on for row in self.views.where("aggregate_id", aggregate_id))
+            values[AGE_BAND] = age_band(date.fromisoformat(values[_BORN_ON]), opened)
+        for row in list(self.entries.where("aggregate_id", aggregate_id)):
+            if row.version == version:
+                details = msgspec.json.decode(row.details, type=dict[str, Any])
+                shown = {
+                    key: value
+                    for key, value in values.items()
+                    if key in details and details[key] is not None
+                }
+                if shown:
+                    row.details = _json({**details, **shown})
+                    self.entries.touch(row)
+        camel = {_camel_name(key): value for key, value in values.items()}
+        for (document_id, _role), document in self._documents.items():
+            referral = document.get("referral") if document_id == aggregate_id else None
+            if referral:
+                referral.update(
+                    {
+                        key: value
+                        for key, value in camel.items()
+                        if key in referral and referral[key] is not None
+                    }
+                )
+        self._pending.corrections.append((aggregate_id, version, values))
 
     def _erase_documents(self, aggregate_id: UUID) -> None:
         """Null what the erasure removes from every role's document of the trajectory."""

@@ -14,15 +14,23 @@ Corrections are shown as corrections: a ``CorrectionRecorded`` is an entry of it
 op versie 3: ...", ``corrects_version`` = 3) and the corrected entry lists the correcting
 versions in ``corrected_by`` (stored ``NULL`` until the first correction, the cheaper value to
 write for the many entries never corrected; the query returns ``[]``), so a UI can strike it
-through and link to the correction. The corrected entry may be stored already: a batch loads the
-earlier entries of every aggregate it corrects or erases.
+through and link to the correction. A correction by field (``corrected_fields``) also puts the
+corrected values into the corrected entry's ``details``: the timeline shows what is true now,
+marked corrected; the value as first recorded stays in the event store, for the auditor. The
+corrected entry may be stored already: a batch loads the earlier entries of every aggregate it
+corrects or erases.
+
+Rights requests (inzage, correctie, verwijdering) are entries too, summarised by their codes and
+deadlines; the request's kind is kept in ``entities`` for the summaries of its extension and
+completion.
 
 Erasure: ``SubjectErased`` sets every personal field (``PgaEvent.personal_fields``) of the
 trajectory's earlier entries to ``null`` in ``details``; summaries hold no personal data and
 stay. The stored events keep what they keep (per-subject keys are the store's business); a
 rebuild from zero blanks the same fields, so both builds have the same content.
 
-Destroyed name lists: ``MemberRemoved`` destroys one member's place on the list; a back-step to
+Destroyed name lists: ``MemberRemoved`` (and ``MemberErased``, the erasure of a member's personal
+data) destroys one member's place on the list; a back-step to
 a step before 2B (``SteppedBack`` to a step outside ``PERSON_LEVEL_STEPS``) or closing the file
 (``NetworkFileClosed``) destroys the whole list, every member still on it. For each destroyed
 member the network's entries change. In its ``MemberPlaced`` entries the personal fields (names,
@@ -72,6 +80,7 @@ from pga.domain.network import (
     EvaluationCompleted,
     IntegralPlanAdopted,
     InterpretationRecorded,
+    MemberErased,
     MemberInformed,
     MemberPlaced,
     MemberRemoved,
@@ -118,7 +127,13 @@ from pga.domain.trajectory import (
     PoliceHomeVisited,
     Referred,
     RegisseurAssigned,
+    Requester,
     RevisionStarted,
+    RightsRequestCompleted,
+    RightsRequestExtended,
+    RightsRequestKind,
+    RightsRequestOutcome,
+    RightsRequestReceived,
     SchoolSignalRecorded,
     SubjectErased,
 )
@@ -412,10 +427,60 @@ def _closed(event: Closed, _: Timeline) -> str:
     return f"Afgesloten: {_lower_label(_catalogue.closing_reasons, event.reason_code)}"
 
 
+CORRECTED_FIELD_LABELS: Mapping[str, str] = {
+    "given_name": "voornaam",
+    "family_name": "achternaam",
+    "born_on": "geboortedatum",
+    "police_reference": "politiekenmerk",
+}
+"""The fields a correction by field may change, in a Dutch sentence."""
+
+
 def _correction(event: CorrectionRecorded, timeline: Timeline) -> str:
     corrected = timeline.entries.get(event.originator_id, event.corrects_version)
     what = "" if corrected is None else f": {corrected.summary}"
-    return f"Correctie op versie {event.corrects_version}{what}"
+    fields = ", ".join(CORRECTED_FIELD_LABELS[item.field] for item in event.corrected_fields)
+    which = f" ({fields})" if fields else ""
+    return f"Correctie op versie {event.corrects_version}{which}{what}"
+
+
+REQUEST_KIND_LABELS: Mapping[str, str] = {
+    RightsRequestKind.INZAGE: "inzage",
+    RightsRequestKind.CORRECTIE: "correctie",
+    RightsRequestKind.VERWIJDERING: "verwijdering",
+}
+REQUESTER_LABELS: Mapping[Requester, str] = {
+    Requester.JONGERE: "de jongere",
+    Requester.OUDER_OF_VOOGD: "een ouder of voogd",
+    Requester.WETTELIJK_VERTEGENWOORDIGER: "een wettelijk vertegenwoordiger",
+}
+OUTCOME_LABELS: Mapping[RightsRequestOutcome, str] = {
+    RightsRequestOutcome.GRANTED: "toegewezen",
+    RightsRequestOutcome.PARTLY: "gedeeltelijk toegewezen",
+    RightsRequestOutcome.REFUSED: "afgewezen",
+    RightsRequestOutcome.WITHDRAWN: "ingetrokken",
+}
+
+
+def _request_label(code: str | None) -> str:
+    return "" if code is None else f" om {REQUEST_KIND_LABELS.get(code, code)}"
+
+
+def _request_received(event: RightsRequestReceived, _: Timeline) -> str:
+    return (
+        f"Verzoek{_request_label(event.kind)} van {REQUESTER_LABELS[event.requester]};"
+        f" af te handelen uiterlijk {_day(event.due_on)}"
+    )
+
+
+def _request_extended(event: RightsRequestExtended, timeline: Timeline) -> str:
+    code = timeline.entity_code(event.originator_id, event.request_id)
+    return f"Termijn van het verzoek{_request_label(code)} verlengd tot {_day(event.due_on)}"
+
+
+def _request_completed(event: RightsRequestCompleted, timeline: Timeline) -> str:
+    code = timeline.entity_code(event.originator_id, event.request_id)
+    return f"Verzoek{_request_label(code)} afgehandeld: {OUTCOME_LABELS[event.outcome]}"
 
 
 def _network_opened(event: NetworkOpened, _: Timeline) -> str:
@@ -505,6 +570,10 @@ def _remember_action(event: ActionPlanned, timeline: Timeline) -> None:
     timeline.entities.put(EntityRow(event.originator_id, event.action_id, event.level.value))
 
 
+def _remember_request(event: RightsRequestReceived, timeline: Timeline) -> None:
+    timeline.entities.put(EntityRow(event.originator_id, event.request_id, event.kind.value))
+
+
 def _mark_corrected(event: CorrectionRecorded, timeline: Timeline) -> None:
     corrected = timeline.entries.get(event.originator_id, event.corrects_version)
     if corrected is None:
@@ -514,7 +583,19 @@ def _mark_corrected(event: CorrectionRecorded, timeline: Timeline) -> None:
         )
         raise LookupError(msg)
     corrected.corrected_by = [*(corrected.corrected_by or ()), event.originator_version]
+    if event.corrected_fields:
+        details: dict[str, Any] = msgspec.json.decode(corrected.details)
+        for item in event.corrected_fields:
+            details[item.field] = item.value
+        corrected.details = _json_text(details)
     timeline.entries.touch(corrected)
+
+
+#: Summaries derived from personal fields, as they read once the subject is erased.
+_ERASED_SUMMARIES = {
+    "PlanAdopted": "Plan van aanpak vastgesteld",
+    "PlanRevised": "Plan van aanpak bijgesteld",
+}
 
 
 def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
@@ -524,6 +605,10 @@ def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
         if row.version <= event.originator_version
     ]
     for row in earlier:
+        erased_summary = _ERASED_SUMMARIES.get(row.kind)
+        if erased_summary is not None and row.summary != erased_summary:
+            row.summary = erased_summary  # the count of the goals was derived from their text
+            timeline.entries.touch(row)
         personal = _PERSONAL_FIELDS.get(row.kind, ())
         if not personal:
             continue
@@ -534,7 +619,7 @@ def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
 
 
 def _destroy_names(
-    event: MemberRemoved | SteppedBack | NetworkFileClosed, timeline: Timeline
+    event: MemberRemoved | MemberErased | SteppedBack | NetworkFileClosed, timeline: Timeline
 ) -> None:
     """Blank what earlier entries say about the members whose names are destroyed.
 
@@ -547,8 +632,8 @@ def _destroy_names(
     """
     if isinstance(event, SteppedBack) and event.to_step in PERSON_LEVEL_STEPS:
         return  # a back-step within the person-level steps keeps the name list
-    only = str(event.member_id) if isinstance(event, MemberRemoved) else None
-    about_member = {"MemberPlaced", "MemberInformed", "MemberRemoved"}
+    only = str(event.member_id) if isinstance(event, MemberRemoved | MemberErased) else None
+    about_member = {"MemberPlaced", "MemberInformed", "MemberRemoved", "MemberErased"}
     earlier = [
         (row, msgspec.json.decode(row.details))
         for row in timeline.entries.where("aggregate_id", event.originator_id)
@@ -662,6 +747,9 @@ EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
         _kind(DeEscalated, T, _fixed("Afgeschaald naar monitoring"), "de_escalated_on"),
         _kind(Closed, T, _closed, "closed_on"),
         _kind(CorrectionRecorded, T, _correction, None, _mark_corrected),
+        _kind(RightsRequestReceived, T, _request_received, "received_on", _remember_request),
+        _kind(RightsRequestExtended, T, _request_extended, "extended_on"),
+        _kind(RightsRequestCompleted, T, _request_completed, "completed_on"),
         _kind(
             SubjectErased,
             T,
@@ -682,6 +770,13 @@ EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
             N,
             _fixed("Jongere van de namenlijst gehaald"),
             "removed_on",
+            _destroy_names,
+        ),
+        _kind(
+            MemberErased,
+            N,
+            _fixed("Persoonsgegevens van een jongere op de namenlijst verwijderd"),
+            "erased_on",
             _destroy_names,
         ),
         _kind(PoliceAdviceReceived, N, _police_advice, "received_on"),
@@ -718,11 +813,20 @@ _NEEDS_ENTITIES = frozenset(
         InterventionAborted,
         MayorOrderExtended,
         ActionCompleted,
+        RightsRequestExtended,
+        RightsRequestCompleted,
     }
 )
 #: Events that change earlier entries, which may be stored already.
 _NEEDS_ENTRIES = frozenset(
-    {CorrectionRecorded, SubjectErased, MemberRemoved, SteppedBack, NetworkFileClosed}
+    {
+        CorrectionRecorded,
+        SubjectErased,
+        MemberRemoved,
+        MemberErased,
+        SteppedBack,
+        NetworkFileClosed,
+    }
 )
 
 
@@ -743,7 +847,10 @@ class Timeline(ReadModel):
     """One entry per event of every trajectory and youth network (see the module docstring)."""
 
     name: ClassVar[str] = "timeline"
-    version: ClassVar[int] = 1
+    #: Version 2: corrections by field change the corrected entry; rights requests.
+    #: 3: ``MemberErased`` (an erased member's entries lose what they said about the member),
+    #: and erasure drops the goal counts from the plans' summaries.
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (ENTRIES, ENTITIES)
 
     def __init__(self) -> None:

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh PostgreSQL database per test run and a fresh schema per test.
 
 ``PGA_TEST_DATABASE_URL`` names a server to create the run's database on (CI's PostgreSQL);
-without it the run starts a temporary embedded server and deletes it afterwards.
+without it the run starts a temporary embedded server and deletes it afterwards. The per-subject
+data keys live in a second database, the run's ``<database>_keys`` (as in production: never in
+the event store's), dropped with it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ import psycopg
 import pytest
 from hypothesis import Phase, settings
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from pga.store.database import create_database, drop_database, ensure_schema, with_database
 from pga.store.embedded import temporary_embedded
+from pga.store.keys import MasterKey
+from pga.store.subject_keys import KEYS_DATABASE_SUFFIX, SubjectKeyStore
+from tests.subject_keys import TEST_MASTER_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -73,6 +79,23 @@ def schema(database_url: str) -> Iterator[str]:
             connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(each)))
 
 
+@pytest.fixture(scope="session")
+def keys_database_url(database_url: str) -> str:
+    """Return the URL of the run's key database (created here; dropped with the run's)."""
+    name = conninfo_to_dict(database_url)["dbname"]
+    keys_database = f"{name}{KEYS_DATABASE_SUFFIX}"
+    create_database(database_url, keys_database, exist_ok=True)
+    return with_database(database_url, keys_database)
+
+
+@pytest.fixture
+def subject_keys(keys_database_url: str, schema: str) -> Iterator[SubjectKeyStore]:
+    """Yield a key store in the key database, in a schema named like the test's event store."""
+    keys = SubjectKeyStore(keys_database_url, schema, MasterKey(TEST_MASTER_KEY))
+    yield keys
+    keys.close()
+
+
 def _fresh_database(server_url: str) -> Iterator[str]:
     name = f"pga_test_{secrets.token_hex(4)}"
     create_database(server_url, name)
@@ -80,3 +103,5 @@ def _fresh_database(server_url: str) -> Iterator[str]:
         yield with_database(server_url, name)
     finally:
         drop_database(server_url, name)
+        # The key database the run (or an application it opened) created beside it.
+        drop_database(server_url, f"{name}{KEYS_DATABASE_SUFFIX}")

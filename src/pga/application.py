@@ -9,27 +9,48 @@ chain), written through the eventsourcing library's PostgreSQL persistence.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
+from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import get_topic
 
 from pga.domain import clock
 from pga.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, PartnerRole
-from pga.domain.network import Action, ActionLevel, Member, NetworkOpened, NetworkStep, YouthNetwork
-from pga.domain.trajectory import PlanGoal, Referred, Regisseur, Trajectory
+from pga.domain.common import today
+from pga.domain.errors import SubjectAlreadyErased
+from pga.domain.network import (
+    Action,
+    ActionLevel,
+    Member,
+    MemberPlaced,
+    NetworkOpened,
+    NetworkStep,
+    YouthNetwork,
+)
+from pga.domain.trajectory import (
+    CorrectedField,
+    PlanGoal,
+    Referred,
+    Regisseur,
+    Requester,
+    RightsRequestKind,
+    RightsRequestOutcome,
+    Trajectory,
+)
 from pga.recording import CommandContext, EventMetadata, metadata_of, stamp
 from pga.store.database import ensure_schema, eventsourcing_env, resolve_database_url
-from pga.store.keys import FieldCipher, master_key
-from pga.store.mapper import FieldEncryption, PersonalDataProtector, PgaMapper
+from pga.store.keys import master_key
+from pga.store.mapper import PersonalDataProtector, PgaMapper, SnapshotErased
 from pga.store.recorder import SealingRecorder
+from pga.store.subject_keys import SubjectKeyProtector, SubjectKeyStore, keys_database_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from eventsourcing.domain import DomainEventProtocol
 
@@ -120,13 +141,15 @@ class PgaApplication(Application[UUID]):
         snapshot_interval: int = 50,
         clock_source: clock.Clock = clock.system_clock,
         new_id: Callable[[], UUID] = uuid4,
+        keys: SubjectKeyStore | None = None,
         protector: PersonalDataProtector | None = None,
-        field_cipher: FieldEncryption | None = None,
     ) -> None:
         """Build the application on the eventsourcing environment ``env`` (see store.database).
 
-        ``field_cipher`` encrypts the fields stored encrypted at rest (the BSN); without one,
-        recording or reading such a value fails (``open_application`` always configures one).
+        ``keys`` is the per-subject key store: every personal value is stored encrypted under
+        its subject's data key, and ``erase_subject`` destroys those keys. Without it (and
+        without an explicit ``protector``) recording personal data fails: it is never stored
+        in the clear by accident (``open_application`` always configures the key store).
         """
         self.catalogue = catalogue
         # The interval is configuration, so it is set per instance (the library reads it there).
@@ -136,8 +159,8 @@ class PgaApplication(Application[UUID]):
         }
         self.clock = clock_source
         self.new_id = new_id
-        self._protector = protector
-        self._field_cipher = field_cipher
+        self.keys = keys
+        self._protector = protector or (None if keys is None else SubjectKeyProtector(keys))
         super().__init__(
             {
                 "IS_SNAPSHOTTING_ENABLED": "y",
@@ -148,9 +171,19 @@ class PgaApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Use the pga mapper (msgspec JSON, metadata, personal-field protection)."""
-        return PgaMapper(
-            JSONTranscoder(), protector=self._protector, field_cipher=self._field_cipher
+        return PgaMapper(JSONTranscoder(), protector=self._protector)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Use snapshots only while they can be read: an erased one means replaying the events."""
+        return _ErasureTolerantSnapshots(
+            mapper=self.mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots")
         )
+
+    def close(self) -> None:
+        """Close the event store's and the key store's connections."""
+        super().close()
+        if self.keys is not None:
+            self.keys.close()
 
     # --- loading ---
 
@@ -934,11 +967,12 @@ class PgaApplication(Application[UUID]):
         expected_version: int,
         *,
         corrects_version: int,
-        what_was_wrong: str,
-        correction: str,
         why: str,
+        what_was_wrong: str | None = None,
+        correction: str | None = None,
+        corrected_fields: tuple[CorrectedField, ...] = (),
     ) -> Recorded:
-        """Record a rectification (allowed on closed trajectories)."""
+        """Record a rectification, by field or as free text (allowed on closed trajectories)."""
         return self._change(
             context,
             Trajectory,
@@ -948,7 +982,74 @@ class PgaApplication(Application[UUID]):
                 corrects_version=corrects_version,
                 what_was_wrong=what_was_wrong,
                 correction=correction,
+                corrected_fields=corrected_fields,
                 why=why,
+            ),
+        )
+
+    def receive_rights_request(
+        self,
+        context: CommandContext,
+        trajectory_id: UUID,
+        expected_version: int,
+        *,
+        kind: RightsRequestKind,
+        requester: Requester,
+        received_on: date,
+    ) -> Recorded:
+        """Record a rights request and its deadline; ``Recorded.entity_id`` is the request's id."""
+        request_id = self.new_id()
+        return self._change(
+            context,
+            Trajectory,
+            trajectory_id,
+            expected_version,
+            lambda t: t.receive_rights_request(
+                request_id=request_id, kind=kind, requester=requester, received_on=received_on
+            ),
+            request_id,
+        )
+
+    def extend_rights_request(
+        self,
+        context: CommandContext,
+        trajectory_id: UUID,
+        expected_version: int,
+        *,
+        request_id: UUID,
+        extended_on: date,
+        why: str,
+    ) -> Recorded:
+        """Extend a rights request's term once, by two months."""
+        return self._change(
+            context,
+            Trajectory,
+            trajectory_id,
+            expected_version,
+            lambda t: t.extend_rights_request(
+                request_id=request_id, extended_on=extended_on, why=why
+            ),
+        )
+
+    def complete_rights_request(
+        self,
+        context: CommandContext,
+        trajectory_id: UUID,
+        expected_version: int,
+        *,
+        request_id: UUID,
+        completed_on: date,
+        outcome: RightsRequestOutcome,
+        note: str | None = None,
+    ) -> Recorded:
+        """Record the answer to a rights request (also after the youth's data was erased)."""
+        return self._change(
+            context,
+            Trajectory,
+            trajectory_id,
+            expected_version,
+            lambda t: t.complete_rights_request(
+                request_id=request_id, completed_on=completed_on, outcome=outcome, note=note
             ),
         )
 
@@ -1452,6 +1553,165 @@ class PgaApplication(Application[UUID]):
                     unlinked.append(trajectory)
         return self._save(context, network, *unlinked)
 
+    # --- erasure (crypto-shredding; AVG art. 17 and retention) ---
+
+    def erase_subject(
+        self,
+        context: CommandContext,
+        subject_or_trajectory_id: UUID,
+        *,
+        reason: str,
+        basis: str,
+        expected_version: int | None = None,
+    ) -> ErasureReport:
+        """Erase a youth's personal data: tombstones, then the youth's data keys are destroyed.
+
+        The id is the youth's subject id or any of its trajectory ids (``expected_version``:
+        that trajectory's version the caller saw). Every trajectory of the youth not yet erased
+        gets ``SubjectErased`` and every network the youth is a member of ``MemberErased``, in
+        one transaction; then the keys of those trajectories and of the youth as a member are
+        deleted, the cached aggregates evicted and readable snapshots taken. The stored events
+        stay (their seals verify); their personal values no longer decrypt.
+        """
+        if self.keys is None:
+            msg = "erasure needs the per-subject key store"
+            raise ApplicationError(msg)
+        subject_id, trajectory_ids = self._youth_of(subject_or_trajectory_id)
+        trajectories = [self._load(Trajectory, each) for each in trajectory_ids]
+        named = next((t for t in trajectories if t.id == subject_or_trajectory_id), None)
+        if named is not None and expected_version not in {None, named.version}:
+            raise VersionConflict(named.id, expected_version or 0, named.version)
+        placed_in = self._networks_placing(subject_id)
+        networks = [
+            network
+            for network in (self._load(YouthNetwork, each) for each in placed_in)
+            if subject_id in network.members
+        ]
+        pending = [trajectory for trajectory in trajectories if not trajectory.erased]
+        if not pending and not networks:
+            raise SubjectAlreadyErased
+        with clock.recording_clock(self.clock):
+            erased_on = today()
+            for trajectory in pending:
+                trajectory.erase_subject(erased_on=erased_on, basis=basis, why=reason)
+            for network in networks:
+                network.erase_member(member_id=subject_id, erased_on=erased_on, basis=basis)
+        recorded = self._save(context, *pending, *networks)
+        key_ids = self._key_ids(trajectory_ids, frozenset(trajectory_ids))
+        key_ids |= self._key_ids(placed_in, frozenset({subject_id}))
+        destroyed = self.keys.destroy(key_ids)
+        for aggregate in (*pending, *networks):
+            self._refresh_after_erasure(aggregate.id)
+        return ErasureReport(
+            subject_id=subject_id,
+            trajectories=tuple(trajectory.id for trajectory in pending),
+            networks=tuple(network.id for network in networks),
+            keys_destroyed=destroyed,
+            erased_on=erased_on,
+            basis=basis,
+            position=recorded.position,
+            versions={aggregate.id: aggregate.version for aggregate in (*pending, *networks)},
+        )
+
+    def _youth_of(self, subject_or_trajectory_id: UUID) -> tuple[UUID, list[UUID]]:
+        """Return the youth's subject id and every trajectory of that youth."""
+        referrals = [
+            (originator_id, UUID(data["subject_id"]))
+            for originator_id, data in self._stored_data(Referred)
+        ]
+        wanted = subject_or_trajectory_id
+        subject_id = next(
+            (subject for trajectory, subject in referrals if trajectory == wanted), wanted
+        )
+        trajectory_ids = [trajectory for trajectory, subject in referrals if subject == subject_id]
+        if not trajectory_ids and not self._networks_placing(subject_id):
+            raise AggregateNotFound("youth", subject_or_trajectory_id)
+        return subject_id, trajectory_ids
+
+    def _networks_placing(self, member_id: UUID) -> list[UUID]:
+        """Return the networks that ever placed ``member_id`` on their name list."""
+        found = {
+            originator_id
+            for originator_id, data in self._stored_data(MemberPlaced)
+            if UUID(data["member_id"]) == member_id
+        }
+        return sorted(found)
+
+    def _stored_data(self, kind: type[PgaEvent]) -> Iterator[tuple[UUID, dict[str, Any]]]:
+        """Yield the clear (non-personal) data of every stored event of ``kind``."""
+        mapper = cast("PgaMapper", self.mapper)
+        start = 0
+        while page := self.recorder.select_notifications(
+            start=start, limit=1000, topics=[get_topic(kind)], inclusive_of_start=False
+        ):
+            for notification in page:
+                yield UUID(str(notification.originator_id)), mapper.data_of(notification)
+            start = page[-1].id
+
+    def _key_ids(self, aggregate_ids: Iterable[UUID], subjects: frozenset[UUID]) -> set[UUID]:
+        """Return the data keys the stored events and snapshots of aggregates use for subjects."""
+        mapper = cast("PgaMapper", self.mapper)
+        found: set[UUID] = set()
+        for aggregate_id in aggregate_ids:
+            for store in (self.events, self.snapshots):
+                if store is None:
+                    continue
+                for stored in store.recorder.select_events(aggregate_id):
+                    found |= mapper.key_ids(stored, subjects)
+        return found
+
+    def _refresh_after_erasure(self, aggregate_id: UUID) -> None:
+        """Evict the cached aggregate and snapshot it as it is now (readable, erased)."""
+        if self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
+        if self.snapshots is not None:
+            with contextlib.suppress(IntegrityError):  # a snapshot at this version exists
+                self.take_snapshot(aggregate_id)
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure did: which trajectories and networks got a tombstone, keys destroyed.
+
+    ``position`` is the notification id of the last tombstone (read models wait for it);
+    ``versions`` the new version of every aggregate that got one.
+    """
+
+    subject_id: UUID
+    trajectories: tuple[UUID, ...]
+    networks: tuple[UUID, ...]
+    keys_destroyed: int
+    erased_on: date
+    basis: str
+    position: int
+    versions: Mapping[UUID, int]
+
+
+class _ErasureTolerantSnapshots(EventStore[UUID]):
+    """The snapshot store: a snapshot holding an erased subject's part counts as no snapshot."""
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[DomainEventProtocol[UUID]]:
+        """Return the readable snapshots (the repository asks for the latest one only)."""
+        stored = self.recorder.select_events(
+            originator_id=originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        )
+        readable = []
+        for each in stored:
+            try:
+                readable.append(self.mapper.to_domain_event(each))
+            except SnapshotErased:
+                continue
+        return iter(readable)
+
 
 def _entry(stored: DomainEventProtocol[UUID]) -> HistoryEntry:
     event = cast("PgaEvent", stored)
@@ -1477,8 +1737,13 @@ def open_application(settings: Settings, **options: Any) -> PgaApplication:  # n
     if settings.included_offences:
         catalogue = catalogue.with_included_offences(settings.included_offences)
     options.setdefault("snapshot_interval", settings.snapshot_interval)
-    if "field_cipher" not in options:
-        options["field_cipher"] = FieldCipher(master_key(settings))
+    if "keys" not in options and "protector" not in options:
+        options["keys"] = SubjectKeyStore(
+            keys_database_url(settings, url),
+            settings.database_schema,
+            master_key(settings),
+            create_tables=settings.create_tables,
+        )
     env = eventsourcing_env(url, settings.database_schema, pool_size=settings.db_pool_size)
     env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
     if settings.aggregate_cache_size:

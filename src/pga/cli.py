@@ -35,6 +35,7 @@ from pga.audit.cli import add_audit_commands
 from pga.demo import demo_application_options, generate, summarize
 from pga.demo.partners import PARTNERS
 from pga.domain.catalogue import PartnerRole
+from pga.rights.cli import add_subject_commands
 from pga.settings import DATABASE_SCHEMA, DATABASE_URL, Settings, SettingsError
 from pga.store.database import (
     DatabaseStatus,
@@ -44,6 +45,8 @@ from pga.store.database import (
     resolve_database_url,
 )
 from pga.store.embedded import EmbeddedServerError, stop_embedded
+from pga.store.keys_cli import add_key_commands
+from pga.store.subject_keys import grant_key_store_role, keys_database_url
 from projections import read_models, select_read_models
 from projections.control import (
     ReadModelStatus,
@@ -114,6 +117,8 @@ def _build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_db_commands(subparsers)
     add_audit_commands(subparsers)
+    add_subject_commands(subparsers)
+    add_key_commands(subparsers)
     _add_demo_commands(subparsers)
     _add_projection_commands(subparsers)
     _add_api_commands(subparsers)
@@ -368,9 +373,13 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     # Workers connect to the URL resolved here: the embedded server starts once, in this process.
     url = resolve_database_url(settings)
     os.environ[DATABASE_URL] = url
-    if not _loopback(arguments.host) and not _may_serve_as(url, settings, arguments):
-        if embedded:
+    allowed = False
+    try:
+        allowed = _loopback(arguments.host) or _may_serve_as(url, settings, arguments)
+    finally:
+        if embedded and not allowed:  # refused, or the check failed: stop what was started
             stop_embedded(settings.data_dir)
+    if not allowed:
         return EXIT_USAGE
     if keys.development or arguments.print_tokens:
         _print_development_tokens(keys, settings)
@@ -403,7 +412,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 def _may_serve_as(url: str, settings: Settings, arguments: argparse.Namespace) -> bool:
     """Refuse a role that could rewrite the history, unless explicitly allowed (off loopback)."""
     from pga.audit.roles import rewrite_powers  # noqa: PLC0415 - only serve needs it
-    with psycopg.connect(url, autocommit=True) as connection:
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
         powers = rewrite_powers(
             connection, settings.database_schema, creates=settings.create_tables
         )
@@ -689,8 +699,12 @@ def _db_init(_arguments: argparse.Namespace, settings: Settings) -> int:
 def _db_grant(arguments: argparse.Namespace, settings: Settings) -> int:
     from pga.audit.roles import APPEND_ONLY_TABLES, grant_application_role  # noqa: PLC0415
 
-    with psycopg.connect(resolve_database_url(settings), autocommit=True) as connection:
+    url = resolve_database_url(settings)
+    with psycopg.connect(url, autocommit=True) as connection:
         grant_application_role(connection, settings.database_schema, arguments.role)
+    # The per-subject keys: read, create, delete (erasure); in their own database.
+    keys_url = keys_database_url(settings, url)
+    grant_key_store_role(keys_url, settings.database_schema, arguments.role)
     print(
         f"{arguments.role} may read and append to {', '.join(APPEND_ONLY_TABLES)} "
         f"in schema {settings.database_schema}, and create its read models' schemas; "

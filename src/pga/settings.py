@@ -46,6 +46,7 @@ SERVE_PROJECTIONS = "PGA_SERVE_PROJECTIONS"
 AGGREGATE_CACHE_SIZE = "PGA_AGGREGATE_CACHE_SIZE"
 MASTER_KEY = "PGA_MASTER_KEY"
 MASTER_KEY_FILE = "PGA_MASTER_KEY_FILE"
+KEYS_DATABASE_URL = "PGA_KEYS_DATABASE_URL"
 INFORMATION_LETTER_DAYS = "PGA_INFORMATION_LETTER_DAYS"
 ACCESS_PURPOSES = "PGA_ACCESS_PURPOSES"
 AUDIT_ORGANISATIONS = "PGA_AUDIT_ORGANISATIONS"
@@ -130,6 +131,9 @@ class Settings:
     """The installation's master key (32 bytes); per-purpose keys are derived from it."""
     master_key_file: Path | None = None
     """A file holding the base64 master key; without either, a development key in ``data_dir``."""
+    keys_database_url: str | None = None
+    """The database of the per-subject data keys (``pga.store.subject_keys``); unset: a sibling
+    of the event store's database on the same server, named ``<event store database>_keys``."""
     information_letter_days: int = 30
     """The information letter (informatieplicht) is due this many days after the referral or
     the placement on a name list (AVG art. 14(3)(a): at the latest within one month)."""
@@ -192,6 +196,7 @@ class Settings:
             ),
             master_key=_read(env, MASTER_KEY, None, master_key_bytes),
             master_key_file=_read(env, MASTER_KEY_FILE, None, _existing_file),
+            keys_database_url=_read(env, KEYS_DATABASE_URL, None, _database_url),
             information_letter_days=_read(
                 env, INFORMATION_LETTER_DAYS, 30, _integer_between(1, 366)
             ),

@@ -23,6 +23,8 @@ from pga.store.seal import GENESIS_SEAL, next_seal
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from pga.store.subject_keys import SubjectKeyStore
+
 
 class SteppingClock:
     """A recording clock that moves one minute per reading, from a fixed start."""
@@ -53,9 +55,14 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-def app(database_url: str, schema: str, clock: SteppingClock) -> Iterator[PgaApplication]:
+def app(
+    database_url: str, schema: str, clock: SteppingClock, subject_keys: SubjectKeyStore
+) -> Iterator[PgaApplication]:
     application = PgaApplication(
-        eventsourcing_env(database_url, schema), snapshot_interval=5, clock_source=clock
+        eventsourcing_env(database_url, schema),
+        snapshot_interval=5,
+        clock_source=clock,
+        keys=subject_keys,
     )
     yield application
     application.close()
@@ -162,7 +169,7 @@ def test_two_writers_on_the_same_version_one_wins_the_other_conflicts(
 ) -> None:
     recorded = refer(app)
     tid = recorded.aggregate_id
-    other = PgaApplication(eventsourcing_env(database_url, schema))
+    other = PgaApplication(eventsourcing_env(database_url, schema), keys=app.keys)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
     original_save = PgaApplication.save
@@ -285,6 +292,7 @@ def test_snapshots_are_taken_and_loading_with_them_equals_a_full_replay(
     without_snapshots = PgaApplication(
         {**eventsourcing_env(database_url, schema), "IS_SNAPSHOTTING_ENABLED": "n"},
         snapshot_interval=10_000,
+        keys=app.keys,
     )
     try:
         assert app.trajectory(tid) == without_snapshots.trajectory(tid)
@@ -410,17 +418,18 @@ def test_an_altered_event_no_longer_matches_its_seal(
     assert broken == [2]
 
 
-def test_personal_fields_are_stored_apart_from_the_rest(
+def test_personal_fields_are_stored_apart_from_the_rest_and_encrypted(
     database_url: str, schema: str, app: PgaApplication
 ) -> None:
-    refer(app)
+    tid = refer(app).aggregate_id
     rows = _sealed_rows(database_url, schema)
     state = rows[0][3]
     data_part, personal_part = state.split(b'"personal":', 1)
-    assert b"Testjongere" not in data_part
-    assert b"PL-TEST-0001" not in data_part
-    assert b"Testjongere" in personal_part
+    assert b"Testjongere" not in state
+    assert b"PL-TEST-0001" not in state
+    assert personal_part.startswith(b'{"key":')
     assert b"straatroof" in data_part
+    assert app.trajectory(tid).given_name == "Testjongere"
 
 
 def _sealed_rows(database_url: str, schema: str) -> list[tuple[UUID, int, str, bytes, bytes]]:

@@ -12,6 +12,7 @@ from pga.domain.catalogue import PartnerRole
 from pga.domain.trajectory import Regisseur
 from pga.recording import Actor, CommandContext
 from pga.store.database import eventsourcing_env
+from tests.subject_keys import key_store
 
 if TYPE_CHECKING:
     import pytest
@@ -43,6 +44,7 @@ def test_db_status_reports_reachability_and_event_counts(
     app = PgaApplication(
         eventsourcing_env(database_url, schema),
         clock_source=lambda: datetime(2026, 3, 1, tzinfo=UTC),
+        keys=key_store(database_url, schema),
     )
     try:
         app.refer(

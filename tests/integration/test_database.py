@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pga.store.database import database_status, eventsourcing_env
+import secrets
+import threading
+
+from pga.store.database import (
+    create_database,
+    database_status,
+    drop_database,
+    eventsourcing_env,
+)
 
 from .notebook import Note, NoteBook
 
@@ -61,3 +69,26 @@ def test_status_is_for_the_schema_asked_about(database_url: str, schema: str) ->
 
     assert database_status(database_url, schema).total_events == 1
     assert database_status(database_url, "public").total_events == 0
+
+
+def test_workers_starting_at_once_may_all_create_the_same_database(database_url: str) -> None:
+    name = f"pga_race_{secrets.token_hex(4)}"
+    failures: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def create() -> None:
+        start.wait()
+        try:
+            create_database(database_url, name, exist_ok=True)
+        except Exception as failure:  # noqa: BLE001 - collected for the assertion
+            failures.append(failure)
+
+    workers = [threading.Thread(target=create) for _ in range(6)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert failures == []
+    finally:
+        drop_database(database_url, name)

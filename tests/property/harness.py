@@ -23,8 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant
 
 from pga.domain import DomainError
 from pga.domain.clock import recording_clock
-from pga.store.keys import FieldCipher, MasterKey
-from pga.store.mapper import PgaMapper
+from pga.store.mapper import PgaMapper, PlaintextProtector
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,8 +32,9 @@ if TYPE_CHECKING:
 
     from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
 
-#: The store's mapper, with a synthetic master key: the BSN is stored encrypted.
-MAPPER = PgaMapper(JSONTranscoder(), field_cipher=FieldCipher(MasterKey(bytes(range(32)))))
+#: The store's mapper; told to keep personal values in the clear (these machines test the
+#: domain's round trip, not the encryption: tests/integration/rights/test_crypto_shredding.py).
+MAPPER = PgaMapper(JSONTranscoder(), protector=PlaintextProtector())
 
 #: The fake "now" the machines record at: a weekday morning, far from midnight.
 START = datetime(2024, 6, 14, 9, 30, tzinfo=UTC)

@@ -37,7 +37,8 @@ from pga.domain.network import Member, NetworkStep, YouthNetwork
 from pga.domain.trajectory import PlanGoal, Regisseur, Trajectory
 from pga.recording import METADATA_KEY, Actor, CommandContext, EventMetadata, metadata_of
 from pga.store.database import ensure_schema, eventsourcing_env
-from pga.store.keys import FieldCipher, MasterKey
+from pga.store.keys import MasterKey
+from pga.store.subject_keys import SubjectKeyStore
 
 from .draws import DAYS, TEXTS, days_from_today
 from .harness import START, TODAY, assert_same_aggregate, assert_same_state, replay
@@ -154,6 +155,7 @@ class ApplicationMachine(RuleBasedStateMachine):
     """
 
     url: ClassVar[str]
+    keys_url: ClassVar[str]
 
     def __init__(self) -> None:
         super().__init__()
@@ -165,7 +167,8 @@ class ApplicationMachine(RuleBasedStateMachine):
             snapshot_interval=SNAPSHOT_INTERVAL,
             clock_source=recorded_at_start,
             new_id=self.ids,
-            field_cipher=FieldCipher(MasterKey(bytes(range(32)))),  # the BSN is stored encrypted
+            # Every personal field is stored under the subject's data key, as in production.
+            keys=SubjectKeyStore(self.keys_url, self.schema, MasterKey(bytes(range(32)))),
         )
         self.model: dict[UUID, Aggregate] = {}
         self.model_events: dict[UUID, list[CanMutateAggregate[UUID]]] = {}
@@ -716,8 +719,10 @@ class ApplicationMachine(RuleBasedStateMachine):
 
 def test_application_commands_with_stale_versions_store_nothing_and_reload_equal(
     database_url: str,
+    keys_database_url: str,
 ) -> None:
     ApplicationMachine.url = database_url
+    ApplicationMachine.keys_url = keys_database_url
     run_state_machine_as_test(
         ApplicationMachine,
         settings=settings(max_examples=15, stateful_step_count=15, deadline=None),

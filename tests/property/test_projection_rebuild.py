@@ -24,6 +24,7 @@ from pga.store.database import ensure_schema, eventsourcing_env
 from projections import read_models
 from projections.control import digest, rebuild
 from projections.runner import Runner
+from tests.subject_keys import key_store
 
 if TYPE_CHECKING:
     from projections.base import Batch, ReadModel
@@ -82,7 +83,11 @@ def test_incremental_builds_with_a_crash_equal_a_rebuild_from_zero(
     options = demo_application_options(seed)
     try:
         with (
-            PgaApplication(eventsourcing_env(database_url, schema), **options) as app,
+            PgaApplication(
+                eventsourcing_env(database_url, schema),
+                keys=key_store(database_url, schema),
+                **options,
+            ) as app,
             psycopg.connect(database_url, autocommit=True) as connection,
         ):
             generate(app, trajectories=trajectories, networks=networks, seed=seed)

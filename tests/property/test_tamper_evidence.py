@@ -34,6 +34,7 @@ from pga.settings import Settings
 from pga.store.database import ensure_schema, eventsourcing_env
 from pga.store.seal import next_seal
 from tests.integration.audit.test_verify import refer_one
+from tests.subject_keys import key_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,10 +120,13 @@ def record_history(
 ) -> None:
     """Record a demo history, then after each gap (unused sequence values) one more referral."""
     env = eventsourcing_env(database_url, schema)
-    with PgaApplication(env, **demo_application_options(seed)) as app:
+    keys = key_store(database_url, schema)
+    with PgaApplication(env, keys=keys, **demo_application_options(seed)) as app:
         generate(app, trajectories=trajectories, networks=networks, seed=seed)
     with (
-        PgaApplication(env, clock_source=lambda: datetime(2026, 3, 1, tzinfo=UTC)) as app,
+        PgaApplication(
+            env, clock_source=lambda: datetime(2026, 3, 1, tzinfo=UTC), keys=keys
+        ) as app,
         psycopg.connect(database_url, autocommit=True) as connection,
     ):
         for index, gap in enumerate(gaps):

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 
 from pga.domain import DEFAULT_CATALOGUE, DomainError, PartnerRole
 from pga.domain.catalogue import NON_CASE_ROLES
-from pga.domain.common import age_on
+from pga.domain.common import ERASURE_BASES, age_on
 from pga.domain.trajectory import (
     CLOSED_STATUSES,
     MAX_ORDER_EXTENSIONS,
@@ -693,10 +693,10 @@ class TrajectoryMachine(AggregateMachine):
             assert 1 <= corrects_version <= version
 
     @precondition(lambda self: self.trajectory.is_closed or self.trajectory.version >= 2 * LATE)
-    @rule(erased_on=DAYS, basis=TEXTS)
-    def erase_subject(self, erased_on: date, basis: str) -> None:
+    @rule(erased_on=DAYS, basis=st.sampled_from(ERASURE_BASES), why=TEXTS)
+    def erase_subject(self, erased_on: date, basis: str, why: str) -> None:
         """Erase the youth's personal data (also when closed), once."""
-        command = partial(self.trajectory.erase_subject, erased_on=erased_on, basis=basis)
+        command = partial(self.trajectory.erase_subject, erased_on=erased_on, basis=basis, why=why)
         if self.attempt_on_trajectory(command, happened=(erased_on,), rights=True):
             assert self.trajectory.erased
 

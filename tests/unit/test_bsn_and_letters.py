@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 
-from pga.domain.clock import recording_clock
 from pga.domain.common import LetterRecipients, bsn, letter_recipients
 from pga.domain.errors import (
     DateOrderViolation,
@@ -32,13 +30,10 @@ from pga.domain.trajectory import (
 from pga.settings import Settings, SettingsError
 from pga.store.keys import (
     DEVELOPMENT_KEY_FILE,
-    DecryptionError,
-    FieldCipher,
     MasterKey,
     MasterKeyError,
     master_key,
 )
-from pga.store.mapper import FieldCipherMissing, PgaMapper
 from tests.unit.builders import (
     LATER,
     REFERRED_ON,
@@ -156,7 +151,7 @@ def test_a_closed_trajectory_takes_no_bsn(status: TrajectoryStatus) -> None:
 def test_erasure_drops_the_bsn_and_takes_no_new_one() -> None:
     trajectory = active_trajectory()
     trajectory.record_bsn("111222333")
-    trajectory.erase_subject(erased_on=LATER, basis="art. 17 AVG")
+    trajectory.erase_subject(erased_on=LATER, basis="avg-17-verzoek", why="art. 17 AVG")
 
     assert trajectory.bsn is None
     assert_refused(trajectory, lambda: trajectory.record_bsn("111222333"), SubjectAlreadyErased)
@@ -308,22 +303,6 @@ def test_a_derived_key_depends_on_the_purpose_only() -> None:
     assert KEY.hex() not in repr(key)
 
 
-def test_a_field_token_decrypts_only_with_its_key_and_associated_data() -> None:
-    cipher = FieldCipher(MasterKey(KEY))
-    token = cipher.encrypt("111222333", b"a:bsn")
-
-    assert token.startswith("aesgcm1:")
-    assert "111222333" not in token
-    assert cipher.encrypt("111222333", b"a:bsn") != token  # a fresh nonce every time
-    assert cipher.decrypt(token, b"a:bsn") == "111222333"
-    with pytest.raises(DecryptionError):
-        cipher.decrypt(token, b"b:bsn")
-    with pytest.raises(DecryptionError):
-        FieldCipher(MasterKey(bytes(32))).decrypt(token, b"a:bsn")
-    with pytest.raises(DecryptionError):
-        cipher.decrypt("111222333", b"a:bsn")
-
-
 def test_the_configured_master_key_is_used(tmp_path: Path) -> None:
     encoded = base64.b64encode(KEY).decode()
     key_file = tmp_path / "key"
@@ -360,58 +339,6 @@ def test_a_broken_key_file_is_refused_without_showing_it(tmp_path: Path) -> None
 
     assert "PGA_MASTER_KEY_FILE" in str(raised.value)
     assert "c2hvcnQ" not in str(raised.value)
-
-
-# --- the mapper keeps the BSN encrypted ---
-
-
-def _with_bsn() -> Trajectory:
-    trajectory = active_trajectory()
-    with recording_clock(lambda: datetime(2024, 6, 3, 9, 0, tzinfo=UTC)):
-        trajectory.record_bsn("111222333")
-    return trajectory
-
-
-def test_the_mapper_stores_the_bsn_encrypted_and_reads_it_back() -> None:
-    cipher = FieldCipher(MasterKey(KEY))
-    mapper = PgaMapper(JSONTranscoder(), field_cipher=cipher)
-    trajectory = _with_bsn()
-    event = trajectory.collect_events()[-1]
-
-    stored = mapper.to_stored_event(event)
-    snapshot = mapper.to_stored_event(Trajectory.Snapshot.take(trajectory))
-
-    assert b"111222333" not in stored.state
-    assert b"111222333" not in snapshot.state
-    assert mapper.to_domain_event(stored) == event
-    assert mapper.to_domain_event(snapshot).mutate(None) == trajectory  # type: ignore[attr-defined]
-
-
-def test_without_a_field_cipher_the_bsn_is_neither_stored_nor_read() -> None:
-    trajectory = _with_bsn()
-    event = trajectory.collect_events()[-1]
-    stored = PgaMapper(JSONTranscoder(), field_cipher=FieldCipher(MasterKey(KEY))).to_stored_event(
-        event
-    )
-    plain = PgaMapper(JSONTranscoder())
-
-    with pytest.raises(FieldCipherMissing):
-        plain.to_stored_event(event)
-    with pytest.raises(MapperDeserialisationError, match="no field cipher"):
-        plain.to_domain_event(stored)
-    other_key = PgaMapper(JSONTranscoder(), field_cipher=FieldCipher(MasterKey(bytes(32))))
-    with pytest.raises(MapperDeserialisationError):
-        other_key.to_domain_event(stored)
-
-
-def test_a_token_copied_to_another_trajectory_does_not_decrypt() -> None:
-    mapper = PgaMapper(JSONTranscoder(), field_cipher=FieldCipher(MasterKey(KEY)))
-    event = _with_bsn().collect_events()[-1]
-    stored = mapper.to_stored_event(event)
-    copied = replace(stored, originator_id=uuid4())
-
-    with pytest.raises(MapperDeserialisationError):
-        mapper.to_domain_event(copied)
 
 
 # --- settings ---

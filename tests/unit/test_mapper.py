@@ -16,24 +16,32 @@ from pga.domain.catalogue import DEFAULT_CATALOGUE, PartnerRole
 from pga.domain.clock import recording_clock
 from pga.domain.trajectory import Regisseur, Trajectory
 from pga.recording import EventMetadata, metadata_of, stamp
-from pga.store.mapper import PgaMapper
+from pga.store.mapper import (
+    METADATA_REASON,
+    PersonalDataUnprotected,
+    PgaMapper,
+    PlaintextProtector,
+)
 
 
 class ReversingProtector:
     """A visible stand-in for encryption: stores the personal fields as reversed JSON text."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[UUID, str, dict[str, Any]]] = []
+        self.seen: list[tuple[UUID, UUID, dict[str, Any]]] = []
 
-    def protect(self, originator_id: UUID, topic: str, personal: dict[str, Any]) -> Any:  # noqa: ANN401
+    def protect(self, subject_id: UUID, originator_id: UUID, personal: Any) -> Any:  # noqa: ANN401
         """Record what arrived and store it reversed."""
-        self.seen.append((originator_id, topic, personal))
+        self.seen.append((subject_id, originator_id, personal))
         return msgspec.json.encode(personal).decode()[::-1]
 
-    def reveal(self, originator_id: UUID, topic: str, stored: Any) -> dict[str, Any]:  # noqa: ANN401, ARG002
+    def reveal(self, subject_id: UUID, originator_id: UUID, stored: Any) -> Any:  # noqa: ANN401, ARG002
         """Undo ``protect``."""
-        revealed: dict[str, Any] = msgspec.json.decode(str(stored)[::-1])
-        return revealed
+        return msgspec.json.decode(str(stored)[::-1])
+
+    def key_id(self, stored: Any) -> UUID | None:  # noqa: ANN401, ARG002
+        """No keys here."""
+        return None
 
 
 def referred() -> Trajectory:
@@ -75,8 +83,10 @@ def test_only_the_personal_fields_reach_the_protector_and_they_round_trip() -> N
     stored = mapper.to_stored_event(event)
     assert b"Testjongere" not in stored.state
     assert b"PL-TEST-0009" not in stored.state
+    assert b"aanmelding" not in stored.state  # the reason a person gave is protected too
+    assert b"u-politie-01" in stored.state  # who recorded it is not
     assert [set(personal) for _, _, personal in protector.seen] == [
-        {"given_name", "family_name", "born_on", "police_reference"}
+        {"given_name", "family_name", "born_on", "police_reference", METADATA_REASON}
     ]
     restored = mapper.to_domain_event(stored)
     assert restored == event
@@ -84,7 +94,7 @@ def test_only_the_personal_fields_reach_the_protector_and_they_round_trip() -> N
 
 
 def test_a_snapshot_round_trips_with_typed_state() -> None:
-    mapper = PgaMapper(JSONTranscoder())
+    mapper = PgaMapper(JSONTranscoder(), protector=PlaintextProtector())
     trajectory = referred()
     trajectory.involve_partner(
         DEFAULT_CATALOGUE,
@@ -99,3 +109,16 @@ def test_a_snapshot_round_trips_with_typed_state() -> None:
     rebuilt = restored.mutate(None)  # type: ignore[attr-defined]
     assert rebuilt == trajectory
     assert rebuilt.partners["halt-midden-nederland"].since == date(2026, 2, 4)
+
+
+def test_without_a_protector_personal_data_is_refused_and_nothing_else() -> None:
+    mapper = PgaMapper(JSONTranscoder())
+    trajectory = referred()
+    created = trajectory.collect_events()[0]
+    with recording_clock(lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC)):
+        trajectory.record_information_letter(sent_on=date(2026, 3, 2))
+    letter = trajectory.collect_events()[0]
+
+    with pytest.raises(PersonalDataUnprotected):
+        mapper.to_stored_event(created)
+    assert mapper.to_domain_event(mapper.to_stored_event(letter)) == letter

@@ -30,6 +30,7 @@ from pga.domain.errors import (
 )
 from pga.domain.network import (
     ActionLevel,
+    MemberErased,
     MemberPlaced,
     NetworkOpened,
     NetworkStep,
@@ -519,6 +520,23 @@ def test_removing_a_member_needs_a_placed_member_a_later_date_and_a_reason() -> 
     assert network.members == {}
 
 
+def test_erasing_a_member_takes_them_off_the_list_with_a_tombstone_without_names() -> None:
+    network = network_in_step(N.INTERPRETATION)
+    (member_id,) = network.members
+
+    with pytest.raises(UnknownEntity):
+        network.erase_member(member_id=uuid4(), erased_on=LATER, basis="avg-17-verzoek")
+    with pytest.raises(InvalidValue):
+        network.erase_member(member_id=member_id, erased_on=LATER, basis="Op verzoek")
+
+    network.erase_member(member_id=member_id, erased_on=LATER, basis="avg-17-verzoek")
+    tombstone = single_event(network, MemberErased)
+
+    assert network.members == {}
+    assert (tombstone.member_id, tombstone.basis) == (member_id, "avg-17-verzoek")
+    assert MemberErased.personal_fields == ()
+
+
 # --- the plan's actions ---
 
 
@@ -837,6 +855,8 @@ NOT_COMMANDS = frozenset(
         "next_step",
         "class_version",  # the library's snapshot upcasting
         "upcast_v1_v2",
+        "subject_entries",  # the store's hint: members' entries under their own keys
+        "erase_member",  # erasure is no network command (PgaApplication.erase_subject)
     }
 )
 

@@ -403,7 +403,15 @@ COMMANDS: dict[str, Callable[[Trajectory], None]] = {
         network_id=uuid4(), unlinked_on=LATER, why="Groep ontbonden"
     ),
 }
-RIGHTS_REQUESTS = frozenset({"record_correction", "erase_subject"})
+RIGHTS_REQUESTS = frozenset(
+    {
+        "record_correction",
+        "erase_subject",
+        "receive_rights_request",
+        "extend_rights_request",
+        "complete_rights_request",
+    }
+)
 NOT_COMMANDS = frozenset(
     {
         "Created",
@@ -415,6 +423,7 @@ NOT_COMMANDS = frozenset(
         "encrypted_fields",
         "class_version",
         "upcast_v1_v2",
+        "upcast_v2_v3",
     }
 )
 
@@ -454,7 +463,7 @@ def test_a_closed_trajectory_accepts_a_correction(status: TrajectoryStatus) -> N
 def test_a_closed_trajectory_accepts_an_erasure(status: TrajectoryStatus) -> None:
     trajectory = trajectory_in(status)
 
-    trajectory.erase_subject(erased_on=LATER, basis="Bewaartermijn verstreken")
+    trajectory.erase_subject(erased_on=LATER, basis="bewaartermijn", why="Bewaartermijn verstreken")
 
     assert trajectory.erased
     assert trajectory.status == status
@@ -466,7 +475,7 @@ def test_a_closed_trajectory_accepts_an_erasure(status: TrajectoryStatus) -> Non
 def test_erasure_drops_every_personal_field() -> None:
     trajectory = active_trajectory()
 
-    trajectory.erase_subject(erased_on=LATER, basis="Verzoek tot verwijdering")
+    trajectory.erase_subject(erased_on=LATER, basis="avg-17-verzoek", why="Op verzoek")
 
     assert trajectory.erased
     assert trajectory.given_name is None
@@ -477,24 +486,24 @@ def test_erasure_drops_every_personal_field() -> None:
     assert trajectory.plan is not None
     assert trajectory.plan.goals == ()
     assert trajectory.plan.agreements is None
-    assert single_event(trajectory, SubjectErased).basis == "Verzoek tot verwijdering"
+    assert single_event(trajectory, SubjectErased).basis == "avg-17-verzoek"
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_after_erasure_every_command_is_refused(command: str) -> None:
     trajectory = active_trajectory()
-    trajectory.erase_subject(erased_on=LATER, basis="Verzoek tot verwijdering")
+    trajectory.erase_subject(erased_on=LATER, basis="avg-17-verzoek", why="Op verzoek")
 
     assert_refused(trajectory, lambda: COMMANDS[command](trajectory), SubjectAlreadyErased)
 
 
 def test_after_erasure_rights_requests_are_refused_too() -> None:
     trajectory = trajectory_in(S.AFGESLOTEN)
-    trajectory.erase_subject(erased_on=LATER, basis="Bewaartermijn verstreken")
+    trajectory.erase_subject(erased_on=LATER, basis="bewaartermijn", why="Bewaartermijn verstreken")
 
     assert_refused(
         trajectory,
-        lambda: trajectory.erase_subject(erased_on=LATER, basis="Nogmaals"),
+        lambda: trajectory.erase_subject(erased_on=LATER, basis="avg-17-verzoek", why="Nogmaals"),
         SubjectAlreadyErased,
     )
     assert_refused(
@@ -510,7 +519,9 @@ def test_erasure_cannot_be_dated_after_the_recording_day() -> None:
     trajectory = active_trajectory()
 
     with recording_clock(fixed_clock), pytest.raises(InvalidValue):
-        trajectory.erase_subject(erased_on=RECORDING_DAY + timedelta(days=30), basis="Verzoek")
+        trajectory.erase_subject(
+            erased_on=RECORDING_DAY + timedelta(days=30), basis="avg-17-verzoek", why="Verzoek"
+        )
 
 
 # --- partners ---

@@ -26,7 +26,7 @@ from litestar.openapi.spec import Contact, License, Server
 from litestar.static_files import create_static_files_router
 from psycopg_pool import ConnectionPool
 
-from pga.api import audit, figures, meta, networks, trajectories
+from pga.api import audit, erasure, export, figures, meta, networks, rights, trajectories
 from pga.api.access import access_logging
 from pga.api.auth import VerificationKeys, jwt_auth, verification_keys
 from pga.api.http import API_PREFIX, API_VERSION, add_standard_headers, check_request, guard_edges
@@ -148,6 +148,9 @@ def create_app(
             meta.openapi_document,
             *trajectories.handlers(),
             *networks.handlers(),
+            *rights.handlers(),
+            *export.handlers(),
+            *erasure.handlers(),
             *figures.handlers(),
             *audit.handlers(),
         ],
@@ -179,6 +182,21 @@ def create_app(
 def asgi(settings: Settings, **options: Any) -> ASGIApp:  # noqa: ANN401
     """Return the app as served: ``create_app`` behind the trailing-slash and docs-path rules."""
     return guard_edges(create_app(settings, **options))
+
+
+#: The access-log writer's connection: a write never hangs (a stalled one fails, and is retried
+#: on a new connection), so reads are refused rather than shown unlogged for long.
+_ACCESS_LOG_CONNECTION: dict[str, Any] = {
+    "autocommit": True,
+    "connect_timeout": 10,
+    "options": "-c statement_timeout=10000",
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20000,
+    "application_name": "pga-access-log",
+}
 
 
 def _open_state(
@@ -216,7 +234,7 @@ def _open_state(
         minimum_cell=figures_minimum_cell(settings),
         policy=policy,
         access_log=AccessLogWriter(
-            partial(psycopg.connect, url, autocommit=True, connect_timeout=10),
+            partial(psycopg.connect, url, **_ACCESS_LOG_CONNECTION),
             settings.database_schema,
             max_delay=settings.access_log_max_delay_ms / 1000,
         )

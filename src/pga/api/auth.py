@@ -170,7 +170,14 @@ def issue_token(
 
 
 def actor_from_claims(claims: dict[str, Any], subject: str) -> Actor | None:
-    """Return the actor the verified claims describe, or ``None`` when a claim is unusable."""
+    """Return the actor the verified claims describe, or ``None`` when a claim is unusable.
+
+    Delegation follows RFC 8693: a token with an ``act`` claim was issued to ``act.sub`` (the
+    person who acts, recorded as the user) on behalf of ``sub`` (the principal whose rights
+    apply: ``org`` and ``role`` are the principal's; recorded as ``on_behalf_of``). A delegated
+    token must name its actor: ``act`` without a usable ``sub`` is refused, since the record
+    would not say who acted.
+    """
     organisation = claims.get("org")
     role = claims.get("role")
     delegated = claims.get("act")
@@ -180,13 +187,13 @@ def actor_from_claims(claims: dict[str, Any], subject: str) -> Actor | None:
         return None
     if not _usable_identifier(subject) or len(organisation) > _MAX_CLAIM_LENGTH:
         return None
-    on_behalf_of = None
-    if delegated is not None:
-        on_behalf_of = delegated.get("sub") if isinstance(delegated, dict) else None
-        if not (isinstance(on_behalf_of, str) and _usable_identifier(on_behalf_of)):
-            return None
+    if delegated is None:
+        return Actor(user=subject, organisation=organisation, role=PartnerRole(role))
+    acting = delegated.get("sub") if isinstance(delegated, dict) else None
+    if not (isinstance(acting, str) and _usable_identifier(acting)):
+        return None
     return Actor(
-        user=subject, organisation=organisation, role=PartnerRole(role), on_behalf_of=on_behalf_of
+        user=acting, organisation=organisation, role=PartnerRole(role), on_behalf_of=subject
     )
 
 

@@ -136,8 +136,9 @@ class Resource:
     represent_partner: Callable[[ApiState, UUID, Viewer], Any]
     """Builds a partner's representation (its own view)."""
     partner_type: Any
-    shows: Callable[[ApiState, UUID], Iterable[UUID]] = lambda _state, _aggregate_id: ()
-    """The youths a representation shows besides the aggregate (a network's members)."""
+    shows: Callable[[ApiState, UUID, Any], Iterable[UUID]] = lambda _state, _id, _shown: ()
+    """The youths a representation (the regisseur's or a partner's) shows besides the aggregate:
+    a network's members, where the representation lists them."""
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ def _answer(
             shown(
                 request,
                 recorded.aggregate_id,
-                *resource.shows(state, recorded.aggregate_id),
+                *resource.shows(state, recorded.aggregate_id, representation),
             )
             headers["ETag"] = etag(representation.version)
             headers["Preference-Applied"] = "return=representation"

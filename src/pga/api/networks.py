@@ -292,7 +292,10 @@ RESOURCE = Resource(
     partner_read_model="partner_views",
     represent_partner=network_view,
     partner_type=PartnerNetwork,
-    shows=lambda state, network_id: state.app.network(network_id).members,
+    # As the GET does: the members the representation lists (a partner's may list none).
+    shows=lambda state, network_id, shown: (
+        state.app.network(network_id).members if shown.members else ()
+    ),
 )
 
 

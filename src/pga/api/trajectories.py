@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -38,6 +38,7 @@ from pga.domain.catalogue import PartnerRole
 from pga.domain.common import LetterRecipients
 from pga.domain.trajectory import (
     MAX_ABSENCE_HOURS,
+    CorrectedField,
     InterventionState,
     PlanGoal,
     Regisseur,
@@ -789,13 +790,68 @@ class InformationLetterIn(Camel, forbid_unknown_fields=True):
     sent_on: date
 
 
+#: The referral's facts a correction may change, as this API names them (``ReferralIn``).
+CORRECTABLE = {
+    "givenName": "given_name",
+    "familyName": "family_name",
+    "bornOn": "born_on",
+    "policeReference": "police_reference",
+}
+CorrectableField = Literal["givenName", "familyName", "bornOn", "policeReference"]
+
+
+class CorrectedFieldIn(Camel, forbid_unknown_fields=True):
+    """One field of the referral (version 1) and its corrected value."""
+
+    field: CorrectableField
+    value: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=100,
+            description="De juiste waarde; een geboortedatum als JJJJ-MM-DD.",
+        ),
+    ]
+
+
 class CorrectionIn(Camel, forbid_unknown_fields=True):
-    """A rectification of an earlier version: what was wrong, the correction, and why."""
+    """A rectification of an earlier version, and why.
+
+    By field (``correctedFields``: the referral's names, date of birth or police reference,
+    which every view then shows), or as free text (``whatWasWrong`` and ``correction``).
+    """
 
     corrects_version: Version
-    what_was_wrong: Text
-    correction: Text
     why: Text
+    what_was_wrong: Text | None = None
+    correction: Text | None = None
+    corrected_fields: (
+        Annotated[list[CorrectedFieldIn], msgspec.Meta(min_length=1, max_length=len(CORRECTABLE))]
+        | None
+    ) = None
+
+
+def _record_correction(
+    app: PgaApplication,
+    context: CommandContext,
+    trajectory_id: UUID,
+    version: int,
+    body: CorrectionIn,
+    _path: Any,  # noqa: ANN401
+) -> Recorded:
+    return app.record_correction(
+        context,
+        trajectory_id,
+        version,
+        corrects_version=body.corrects_version,
+        why=body.why,
+        what_was_wrong=body.what_was_wrong,
+        correction=body.correction,
+        corrected_fields=tuple(
+            CorrectedField(CORRECTABLE[item.field], item.value)
+            for item in body.corrected_fields or ()
+        ),
+    )
 
 
 def _assign_regisseur(
@@ -1125,8 +1181,12 @@ COMMANDS: tuple[CommandRoute, ...] = (
         "recordCorrection",
         "/corrections",
         CorrectionIn,
-        call_command("record_correction"),
+        _record_correction,
         "Registreer een correctie van een eerdere versie (ook na afsluiten)",
+        description="Met correctedFields worden voornaam, achternaam, geboortedatum of "
+        "politiekenmerk van de aanmelding (versie 1) gecorrigeerd: elke weergave toont daarna "
+        "de juiste waarde, partners alleen die; de auditor ziet in de historie beide. Zonder "
+        "correctedFields beschrijven whatWasWrong en correction de correctie in tekst.",
     ),
 )
 

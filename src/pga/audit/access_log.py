@@ -488,6 +488,8 @@ class AccessLogUnavailable(Exception):
 
 
 _RETRY_SECONDS = 1.0
+STALLED_SECONDS = 5.0
+"""A write under way this long counts as failing (deferred mode then refuses personal data)."""
 _Queued = tuple["AccessEntry", "Callable[[BaseException | None], None] | None"]
 
 
@@ -530,6 +532,8 @@ class AccessLogWriter:
         self._schema = schema
         self.max_delay = max_delay
         self._failed = False
+        self._busy_since: float | None = None
+        self._written = 0
         self.set_aside = 0
         """How many entries could not be stored at all (each reported in the service log)."""
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
@@ -538,8 +542,14 @@ class AccessLogWriter:
 
     @property
     def failing(self) -> bool:
-        """A write failed and none succeeded since, or the thread is gone: refuse personal data."""
-        return self._failed or not self.alive
+        """Whether to refuse personal data: the log cannot be written (or not in time).
+
+        A write failed and none succeeded since; or one has been under way for longer than
+        ``STALLED_SECONDS`` (a connection that hangs); or the thread is gone.
+        """
+        busy_since = self._busy_since
+        stalled = busy_since is not None and time.monotonic() - busy_since > STALLED_SECONDS
+        return self._failed or stalled or not self.alive
 
     @property
     def alive(self) -> bool:
@@ -599,59 +609,74 @@ class AccessLogWriter:
         """Write ``pending`` in batches; return what is left to retry (deferred mode only)."""
         while pending:
             batch, pending = pending[:_MAX_BATCH], pending[_MAX_BATCH:]
-            if not self._write(batch) and self.deferred:
-                return batch + pending
+            left = self._write(batch)
+            if left and self.deferred:
+                return left + pending
         return []
 
-    def _write(self, batch: list[_Queued]) -> bool:
-        """Append ``batch`` and tell its waiters; return False if the log is unavailable."""
+    def _write(self, batch: list[_Queued]) -> list[_Queued]:
+        """Append ``batch`` and tell its waiters; return what is not written (the log failing).
+
+        Entries already committed before a failure are never written again; an entry set aside
+        counts as not logged, so its waiter (immediate mode) is refused the data.
+        """
+        self._busy_since = time.monotonic()
+        self._written = 0
+        refused: set[int] = set()
         error: BaseException | None = None
-        entries = [entry for entry, _ in batch]
         try:
             try:
-                self._append_isolating(entries)
+                self._append_isolating([entry for entry, _ in batch], refused)
             except psycopg.OperationalError:
                 # The connection may have gone stale (a restarted server, an idle timeout):
-                # once more on a new one before the log counts as failing. (An entry committed
-                # just before the connection broke is then logged twice: never lost.)
+                # the rest once more on a new one before the log counts as failing. (An entry
+                # committed just as the connection broke is then logged twice: never lost.)
                 self._disconnect()
-                self._append_isolating(entries)
+                self._append_isolating([entry for entry, _ in batch[self._written :]], refused)
         except Exception as failure:  # noqa: BLE001 - reported to every waiting request
             _LOG.error("access log write failed: %s", type(failure).__name__)
             self._disconnect()
             error = AccessLogUnavailable()
+        finally:
+            self._busy_since = None
         self._failed = error is not None
-        for _, done in batch:
+        written = self._written
+        for number, (entry, done) in enumerate(batch):
+            outcome = error if number >= written else None
+            if id(entry) in refused:
+                outcome = AccessLogUnavailable()
             if done is not None:
                 try:
-                    done(error)
+                    done(outcome)
                 except Exception:  # noqa: BLE001 - e.g. its event loop closed; the rest go on
                     _LOG.warning("access log: a waiting request could not be told")
-        return error is None
+        return batch[written:] if error is not None else []
 
-    def _append_isolating(self, entries: list[AccessEntry]) -> None:
+    def _append_isolating(self, entries: list[AccessEntry], refused: set[int]) -> None:
         """Append ``entries``; an entry the database refuses for its content is dealt with alone.
 
         Only a refusal of the data is isolated: anything else (the connection, the server)
-        propagates, so the whole batch is kept and retried.
+        propagates, and ``_written`` tells how many of the batch were dealt with before it.
         """
         try:
             append(self._connected(), self._schema, entries)
         except (psycopg.DataError, UnicodeError, msgspec.EncodeError):
             if len(entries) > 1:
                 middle = len(entries) // 2
-                self._append_isolating(entries[:middle])
-                self._append_isolating(entries[middle:])
+                self._append_isolating(entries[:middle], refused)
+                self._append_isolating(entries[middle:], refused)
                 return
             try:
                 append(self._connected(), self._schema, [_storable(entries[0])])
             except (psycopg.DataError, UnicodeError, msgspec.EncodeError) as refusal:
                 self.set_aside += 1
+                refused.add(id(entries[0]))
                 _LOG.error(
                     "access log: an entry (operation %s) cannot be stored and is set aside: %s",
                     _storable_text(entries[0].operation),
                     type(refusal).__name__,
                 )
+        self._written += len(entries)
 
     def _connected(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:

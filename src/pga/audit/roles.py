@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pga.settings import Settings
 
 SNAPSHOTS_TABLE = "pga_snapshots"
+_VERSION_16 = 160_000
 #: The tables the application only reads and appends to.
 APPEND_ONLY_TABLES = (
     EVENTS_TABLE,
@@ -109,24 +110,47 @@ def _database(connection: psycopg.Connection[Any]) -> str:
 def rewrite_powers(connection: psycopg.Connection[Any], schema: str, *, creates: bool) -> list[str]:
     """Return why the connected role could rewrite the stored history or the access log.
 
-    Empty when it cannot: it is no superuser and owns none of the append-only tables (nor will
-    it create them, ``creates`` being ``PGA_CREATE_TABLES``). The triggers stop accidental
-    rewrites whoever connects, but an owner can drop a trigger or grant itself the rights back.
+    Empty when it cannot. A role can when it is a superuser; when it may become the owner of
+    one of the append-only tables, of the schema holding them (a schema's owner may drop what
+    is in it) or of a function there (the triggers' and the access log's: replaced by a no-op,
+    they let everything through) — membership counts even without INHERIT, since ``SET ROLE``
+    suffices; when it may create roles on PostgreSQL 15 and older (it may then grant itself the
+    owner's); and when it would create those tables itself (``creates``, ``PGA_CREATE_TABLES``).
+    The triggers stop accidental rewrites whoever connects; these are the ways round them.
     """
     row = connection.execute(
-        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        "SELECT rolsuper, rolcreaterole, current_setting('server_version_num')::int"
+        " FROM pg_roles WHERE rolname = current_user"
     ).fetchone()
     if row is not None and row[0]:
         return ["it is a superuser"]
+    reasons = []
+    if row is not None and row[1] and row[2] < _VERSION_16:
+        reasons.append("it may create roles (and so grant itself the owner's, PostgreSQL ≤ 15)")
+    owns_schema = connection.execute(
+        "SELECT pg_has_role(current_user, nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = %s",
+        (schema,),
+    ).fetchone()
+    if owns_schema is not None and owns_schema[0]:
+        reasons.append(f"it owns the schema {schema}")
     existing = dict(
         connection.execute(
-            "SELECT c.relname, pg_has_role(current_user, c.relowner, 'USAGE')"
+            "SELECT c.relname, pg_has_role(current_user, c.relowner, 'MEMBER')"
             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = %s AND c.relname = ANY(%s)",
             (schema, list(APPEND_ONLY_TABLES)),
         ).fetchall()
     )
-    reasons = [f"it owns {schema}.{table}" for table in APPEND_ONLY_TABLES if existing.get(table)]
+    reasons += [f"it owns {schema}.{table}" for table in APPEND_ONLY_TABLES if existing.get(table)]
+    reasons += [
+        f"it owns the function {schema}.{name}()"
+        for (name,) in connection.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = %s AND pg_has_role(current_user, p.proowner, 'MEMBER')"
+            " ORDER BY p.proname",
+            (schema,),
+        ).fetchall()
+    ]
     if creates:
         reasons += [
             f"it would create (and own) {schema}.{table}"

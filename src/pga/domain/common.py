@@ -39,9 +39,13 @@ class PgaEvent(Aggregate.Event):
     """
 
     personal_fields: ClassVar[tuple[str, ...]] = ()
-    #: The subset of ``personal_fields`` that the store encrypts at rest now, field by field,
-    #: with the installation's field key (``pga.store.keys.FieldCipher``); read models never
-    #: receive these values in the clear. Per-subject keys for all personal fields come later.
+    #: The field holding the id of the subject the personal fields are about, when that is not
+    #: the aggregate itself (a member's placement: ``"member_id"``); the store encrypts them
+    #: under that subject's data key (``pga.store.subject_keys``).
+    subject_field: ClassVar[str | None] = None
+    #: The subset of ``personal_fields`` that is secret even where personal data is shown (the
+    #: BSN): read models never receive these values and auditors see them redacted. The store
+    #: encrypts them with every other personal field, under the subject's data key.
     encrypted_fields: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
@@ -148,6 +152,19 @@ def optional_text(field: str, value: str | None, *, max_length: int = MAX_TEXT) 
     if value is None or not value.strip():
         return None
     return text(field, value, max_length=max_length)
+
+
+#: Why a subject's personal data is erased (the tombstone keeps the code, never a free text):
+#: the subject's request (AVG art. 17), the end of a retention term, unlawful processing, or a
+#: legal obligation.
+ERASURE_BASES = ("avg-17-verzoek", "bewaartermijn", "onrechtmatige-verwerking", "wettelijke-plicht")
+
+
+def erasure_basis(value: str) -> str:
+    """Return an erasure basis code from ``ERASURE_BASES``; refuse anything else."""
+    if value not in ERASURE_BASES:
+        raise InvalidValue("basis", f"must be one of {', '.join(ERASURE_BASES)}")
+    return value
 
 
 def reason(action: str, value: str) -> str:

@@ -257,6 +257,24 @@ class InformationLetterAlreadySent(StateConflict):
         super().__init__(f"the information letter to {whom} has already been recorded as sent")
 
 
+class RightsRequestAlreadyCompleted(StateConflict):
+    """A rights request (inzage, correctie, verwijdering) is completed once; then it is closed."""
+
+    rule = "rights-request-completed"
+
+    def __init__(self) -> None:
+        super().__init__("the rights request has already been completed")
+
+
+class RightsRequestAlreadyExtended(StateConflict):
+    """A rights request's term is extended at most once (AVG art. 12(3): by two months)."""
+
+    rule = "rights-request-already-extended"
+
+    def __init__(self) -> None:
+        super().__init__("the rights request's term has already been extended once")
+
+
 # --- youth network (7-stappenmodel) -----------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from pga.domain.common import (
     LetterRecipients,
     PgaCreated,
     PgaEvent,
+    erasure_basis,
     letter_recipients,
     new_involvement,
     not_before,
@@ -266,6 +267,7 @@ class MemberPlaced(PgaEvent):
     """A youth was placed on the name list (step 2B or later)."""
 
     personal_fields = ("given_name", "family_name", "born_on", "role_in_group")
+    subject_field = "member_id"
 
     member_id: UUID
     given_name: str
@@ -306,6 +308,7 @@ class MemberRemoved(PgaEvent):
     """A youth was taken off the name list."""
 
     personal_fields = ("reason",)
+    subject_field = "member_id"
 
     member_id: UUID
     removed_on: date
@@ -314,6 +317,24 @@ class MemberRemoved(PgaEvent):
     def apply(self, network: YouthNetwork) -> None:
         """Remove the member and the person-level actions about them."""
         del network.members[self.member_id]
+        _drop_orphaned_actions(network)
+
+
+class MemberErased(PgaEvent):
+    """A member's personal data was erased (``PgaApplication.erase_subject``); a tombstone.
+
+    It names no person: the member id, the day and the basis code. Like ``MemberRemoved`` it
+    takes the member off the name list; the member's data key is destroyed with it, so what the
+    earlier events said about the member no longer decrypts.
+    """
+
+    member_id: UUID
+    erased_on: date
+    basis: str
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Remove the member and the person-level actions about them."""
+        network.members.pop(self.member_id, None)
         _drop_orphaned_actions(network)
 
 
@@ -529,6 +550,7 @@ NETWORK_EVENTS: tuple[type[PgaEvent], ...] = (
     MemberPlaced,
     MemberInformed,
     MemberRemoved,
+    MemberErased,
     PoliceAdviceReceived,
     InterpretationRecorded,
     ConceptPlanDrafted,
@@ -600,6 +622,9 @@ class YouthNetwork(Aggregate):
 
     #: Version 2 added the information letter to members; older snapshots are upcast.
     class_version: ClassVar[int] = 2
+    #: Snapshot state keyed by subject: the store encrypts each member's entry under the
+    #: member's own data key, the rest of the state under the network's.
+    subject_entries: ClassVar[tuple[str, ...]] = ("members",)
 
     def __init__(self) -> None:
         """Set the defaults; ``NetworkOpened.apply`` fills in the rest."""
@@ -868,6 +893,14 @@ class YouthNetwork(Aggregate):
             member_id=member_id,
             removed_on=not_in_future("removed_on", removed_on),
             reason=reason("removing a member", why),
+        )
+
+    def erase_member(self, *, member_id: UUID, erased_on: date, basis: str) -> None:
+        """Take an erased youth off the name list (also on a closed network's file)."""
+        if member_id not in self.members:
+            raise UnknownEntity("member", member_id)
+        self.trigger_event(
+            MemberErased, member_id=member_id, erased_on=erased_on, basis=erasure_basis(basis)
         )
 
     def receive_police_advice(

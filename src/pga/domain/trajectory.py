@@ -27,6 +27,7 @@ from pga.domain.common import (
     PgaEvent,
     add_months,
     age_on,
+    erasure_basis,
     letter_recipients,
     new_involvement,
     not_before,
@@ -51,6 +52,8 @@ from pga.domain.errors import (
     PartnerNotInvolved,
     PartnerStillResponsible,
     RegisseurUnchanged,
+    RightsRequestAlreadyCompleted,
+    RightsRequestAlreadyExtended,
     StatusTransitionNotAllowed,
     SubjectAlreadyErased,
     TooManyExtensions,
@@ -60,7 +63,7 @@ from pga.domain.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 MAX_ORDER_EXTENSIONS = 3
 ORDER_MONTHS = 3
@@ -163,6 +166,94 @@ class LifeDomainScore:
     score: int
     instrument: str
     scored_on: date
+
+
+# --- the data subject's rights (AVG art. 12 and 15-17) ---
+
+
+class RightsRequestKind(StrEnum):
+    """Which right a request exercises."""
+
+    INZAGE = "inzage"
+    CORRECTIE = "correctie"
+    VERWIJDERING = "verwijdering"
+
+
+class Requester(StrEnum):
+    """Who made a rights request (a code, never a name): under 16 the parents exercise them."""
+
+    JONGERE = "jongere"
+    OUDER_OF_VOOGD = "ouder_of_voogd"
+    WETTELIJK_VERTEGENWOORDIGER = "wettelijk_vertegenwoordiger"
+
+
+class RightsRequestOutcome(StrEnum):
+    """How a rights request ended."""
+
+    GRANTED = "granted"
+    PARTLY = "partly"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+#: The term to answer a rights request, and its one extension (AVG art. 12(3)), in months.
+RIGHTS_REQUEST_MONTHS = 1
+RIGHTS_REQUEST_EXTENSION_MONTHS = 2
+
+
+def rights_request_due_on(received_on: date) -> date:
+    """Return the deadline of a request received on ``received_on``: one calendar month later.
+
+    The same day of the next month, or that month's last day where it has no such day (received
+    31 January: due 28 February, 29 in a leap year), so 28 to 31 days after receipt.
+    """
+    return add_months(received_on, RIGHTS_REQUEST_MONTHS)
+
+
+def extended_due_on(due_on: date) -> date:
+    """Return the deadline after the one extension: two calendar months after the first one."""
+    return add_months(due_on, RIGHTS_REQUEST_EXTENSION_MONTHS)
+
+
+@dataclass(frozen=True)
+class RightsRequest:
+    """A rights request and where it stands (``completed_on`` ``None``: open)."""
+
+    request_id: UUID
+    kind: RightsRequestKind
+    requester: Requester
+    received_on: date
+    due_on: date
+    extended: bool = False
+    completed_on: date | None = None
+    outcome: RightsRequestOutcome | None = None
+
+
+@dataclass(frozen=True)
+class CorrectedField:
+    """One corrected field of an earlier event and its corrected value (a date as YYYY-MM-DD)."""
+
+    field: str
+    value: str
+
+
+#: What a structured correction may change: the referral's facts (the event at version 1),
+#: with the type each value must have. The aggregate holds each under the same name.
+CORRECTABLE_FIELDS: Mapping[str, type[str | date]] = {
+    "given_name": str,
+    "family_name": str,
+    "born_on": date,
+    "police_reference": str,
+}
+#: The version of the event whose fields ``CORRECTABLE_FIELDS`` are (``Referred``).
+CORRECTABLE_VERSION = 1
+
+
+def corrected_value(corrected: CorrectedField) -> str | date:
+    """Return a corrected value as the field's type (the domain validated it when recorded)."""
+    if CORRECTABLE_FIELDS[corrected.field] is date:
+        return date.fromisoformat(corrected.value)
+    return corrected.value
 
 
 # --- events ---
@@ -617,25 +708,113 @@ class Closed(PgaEvent):
 
 
 class CorrectionRecorded(PgaEvent):
-    """A rectification: which earlier event was wrong, what was wrong, and why it is corrected."""
+    """A rectification (correctierecht, AVG art. 16) of an earlier event, with the reason.
 
-    personal_fields = ("what_was_wrong", "correction", "reason")
+    Structured: ``corrected_fields`` names fields of the corrected event (``CORRECTABLE_FIELDS``)
+    with their corrected values, which the aggregate and every view then show. Free text only
+    (every correction before class version 2): ``what_was_wrong`` and ``correction`` describe it,
+    and no value changes. The corrected event itself stays as it was recorded (the auditor sees
+    both).
+    """
+
+    personal_fields = ("what_was_wrong", "correction", "reason", "corrected_fields")
+    #: Version 2 added the structured fields; the free-text parts became optional.
+    class_version: ClassVar[int] = 2
 
     corrects_version: int
-    what_was_wrong: str
-    correction: str
+    what_was_wrong: str | None
+    correction: str | None
+    reason: str
+    corrected_fields: tuple[CorrectedField, ...]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Give a free-text correction no corrected fields."""
+        state.setdefault("corrected_fields", [])
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Count the correction and take over the corrected values."""
+        trajectory.corrections += 1
+        for corrected in self.corrected_fields:
+            setattr(trajectory, corrected.field, corrected_value(corrected))
+            if corrected.field == "born_on" and trajectory.letter_sent_on is None:
+                trajectory.letter_recipients = letter_recipients(
+                    trajectory.born_on, trajectory.referred_on
+                )
+
+
+class RightsRequestReceived(PgaEvent):
+    """The youth, a parent or a legal representative asked for inzage, correctie or verwijdering.
+
+    ``due_on`` is the answer's deadline: one calendar month after ``received_on`` (AVG art.
+    12(3); ``rights_request_due_on``). No name: who asked is a code.
+    """
+
+    request_id: UUID
+    kind: RightsRequestKind
+    requester: Requester
+    received_on: date
+    due_on: date
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Add the open request."""
+        trajectory.rights_requests[self.request_id] = RightsRequest(
+            request_id=self.request_id,
+            kind=self.kind,
+            requester=self.requester,
+            received_on=self.received_on,
+            due_on=self.due_on,
+        )
+
+
+class RightsRequestExtended(PgaEvent):
+    """A request's term was extended once, by two months, with the reason told to the requester."""
+
+    personal_fields = ("reason",)
+
+    request_id: UUID
+    extended_on: date
+    due_on: date
     reason: str
 
     def apply(self, trajectory: Trajectory) -> None:
-        """Count the correction."""
-        trajectory.corrections += 1
+        """Move the deadline."""
+        request = trajectory.rights_requests[self.request_id]
+        trajectory.rights_requests[self.request_id] = replace(
+            request, due_on=self.due_on, extended=True
+        )
+
+
+class RightsRequestCompleted(PgaEvent):
+    """A rights request was answered (or withdrawn): its outcome, and a note if any."""
+
+    personal_fields = ("note",)
+
+    request_id: UUID
+    completed_on: date
+    outcome: RightsRequestOutcome
+    note: str | None
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Close the request."""
+        request = trajectory.rights_requests[self.request_id]
+        trajectory.rights_requests[self.request_id] = replace(
+            request, completed_on=self.completed_on, outcome=self.outcome
+        )
 
 
 class SubjectErased(PgaEvent):
-    """The youth's personal data was erased (right to erasure or retention); a tombstone."""
+    """The youth's personal data was erased (right to erasure or retention); a tombstone.
+
+    ``basis`` is a code (``ERASURE_BASES``); the free-text ``reason`` is personal, so it is
+    encrypted under the youth's key like every other personal field and erased with them.
+    """
+
+    personal_fields = ("reason",)
 
     erased_on: date
     basis: str
+    reason: str
 
     def apply(self, trajectory: Trajectory) -> None:
         """Drop every personal value the aggregate holds."""
@@ -645,6 +824,8 @@ class SubjectErased(PgaEvent):
         trajectory.born_on = None
         trajectory.police_reference = None
         trajectory.bsn = None
+        # Derived from the date of birth: now as for a youth whose date of birth is unknown.
+        trajectory.letter_recipients = letter_recipients(None, trajectory.referred_on)
         if trajectory.plan is not None:
             trajectory.plan = replace(trajectory.plan, goals=(), agreements=None)
 
@@ -681,6 +862,9 @@ TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
     DeEscalated,
     Closed,
     CorrectionRecorded,
+    RightsRequestReceived,
+    RightsRequestExtended,
+    RightsRequestCompleted,
     SubjectErased,
 )
 
@@ -691,10 +875,11 @@ TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
 class Trajectory(Aggregate):
     """One juvenile's trajectory in PGA 18min: who directs it, who takes part, what happened."""
 
-    #: Snapshot state the store encrypts at rest, like ``PgaEvent.encrypted_fields``.
+    #: Snapshot state that is secret even to auditors, like ``PgaEvent.encrypted_fields``.
     encrypted_fields: ClassVar[tuple[str, ...]] = ("bsn",)
-    #: Version 2 added the BSN and the information letter; older snapshots are upcast.
-    class_version: ClassVar[int] = 2
+    #: Version 2 added the BSN and the information letter, version 3 the rights requests;
+    #: older snapshots are upcast.
+    class_version: ClassVar[int] = 3
 
     subject_id: UUID
     given_name: str | None
@@ -729,6 +914,7 @@ class Trajectory(Aggregate):
     jit_steps: int
     care_reports: int
     corrections: int
+    rights_requests: dict[UUID, RightsRequest]
     erased: bool
 
     def __init__(self) -> None:
@@ -756,6 +942,7 @@ class Trajectory(Aggregate):
         self.jit_steps = 0
         self.care_reports = 0
         self.corrections = 0
+        self.rights_requests = {}
         self.erased = False
 
     @staticmethod
@@ -766,6 +953,11 @@ class Trajectory(Aggregate):
         state.setdefault(
             "letter_recipients", letter_recipients(state.get("born_on"), state["referred_on"])
         )
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Give a snapshot taken before rights requests were recorded none."""
+        state.setdefault("rights_requests", {})
 
     # -- creation --
 
@@ -1371,28 +1563,150 @@ class Trajectory(Aggregate):
     # -- rights requests (also on closed trajectories) --
 
     def record_correction(
-        self, *, corrects_version: int, what_was_wrong: str, correction: str, why: str
+        self,
+        *,
+        corrects_version: int,
+        why: str,
+        what_was_wrong: str | None = None,
+        correction: str | None = None,
+        corrected_fields: tuple[CorrectedField, ...] = (),
     ) -> None:
-        """Record a rectification of an earlier event (allowed on closed trajectories)."""
+        """Record a rectification of an earlier event (allowed on closed trajectories).
+
+        Either structured (``corrected_fields`` of the referral, each with a value of the field's
+        type) or free text (``what_was_wrong`` and ``correction`` both given).
+        """
         if self.erased:
             raise SubjectAlreadyErased
         if not 1 <= corrects_version <= self.version:
             raise InvalidValue("corrects_version", f"must be a version from 1 to {self.version}")
+        fields = self._valid_corrections(corrects_version, corrected_fields)
+        wrong = optional_text("what_was_wrong", what_was_wrong)
+        described = optional_text("correction", correction)
+        if not fields and (wrong is None or described is None):
+            raise InvalidValue(
+                "corrected_fields",
+                "name the corrected fields, or describe what was wrong and the correction",
+            )
         self.trigger_event(
             CorrectionRecorded,
             corrects_version=corrects_version,
-            what_was_wrong=text("what_was_wrong", what_was_wrong),
-            correction=text("correction", correction),
+            what_was_wrong=wrong,
+            correction=described,
             reason=reason("a correction", why),
+            corrected_fields=fields,
         )
 
-    def erase_subject(self, *, erased_on: date, basis: str) -> None:
-        """Record that the youth's personal data is erased (the tombstone)."""
+    def _valid_corrections(
+        self, corrects_version: int, corrected_fields: tuple[CorrectedField, ...]
+    ) -> tuple[CorrectedField, ...]:
+        if not corrected_fields:
+            return ()
+        if corrects_version != CORRECTABLE_VERSION:
+            raise InvalidValue(
+                "corrected_fields", "only the referral's facts (version 1) are corrected by field"
+            )
+        names = [item.field for item in corrected_fields]
+        if len(set(names)) != len(names):
+            raise InvalidValue("corrected_fields", "each field may be corrected once")
+        return tuple(self._valid_correction(item) for item in corrected_fields)
+
+    def _valid_correction(self, item: CorrectedField) -> CorrectedField:
+        kind = CORRECTABLE_FIELDS.get(item.field)
+        if kind is None:  # the name is input: not repeated in the message
+            correctable = ", ".join(CORRECTABLE_FIELDS)
+            raise InvalidValue("corrected_fields", f"only these can be corrected: {correctable}")
+        if kind is not date:
+            return CorrectedField(item.field, text(item.field, item.value, max_length=100))
+        try:
+            born_on = date.fromisoformat(item.value)
+        except ValueError:
+            raise InvalidValue(item.field, "must be a date (YYYY-MM-DD)") from None
+        not_in_future(item.field, born_on)
+        not_before("suspected_on", self.suspected_on, item.field, born_on)
+        return CorrectedField(item.field, born_on.isoformat())
+
+    def receive_rights_request(
+        self,
+        *,
+        request_id: UUID,
+        kind: RightsRequestKind,
+        requester: Requester,
+        received_on: date,
+    ) -> None:
+        """Record a rights request with its deadline (also on a closed trajectory)."""
+        if self.erased:
+            raise SubjectAlreadyErased
+        if request_id in self.rights_requests:
+            raise DuplicateEntity("rights request", request_id)
+        self._after_referral("received_on", received_on)
+        self.trigger_event(
+            RightsRequestReceived,
+            request_id=request_id,
+            kind=RightsRequestKind(kind),
+            requester=Requester(requester),
+            received_on=received_on,
+            due_on=rights_request_due_on(received_on),
+        )
+
+    def extend_rights_request(self, *, request_id: UUID, extended_on: date, why: str) -> None:
+        """Extend an open request's term once, by two months, within its first term."""
+        if self.erased:
+            raise SubjectAlreadyErased
+        request = self._open_rights_request(request_id)
+        if request.extended:
+            raise RightsRequestAlreadyExtended
+        not_in_future("extended_on", extended_on)
+        not_before("extended_on", extended_on, "received_on", request.received_on)
+        # The requester must hear of the extension within the first month (art. 12(3)).
+        not_before("due_on", request.due_on, "extended_on", extended_on)
+        self.trigger_event(
+            RightsRequestExtended,
+            request_id=request_id,
+            extended_on=extended_on,
+            due_on=extended_due_on(request.due_on),
+            reason=reason("extending a rights request", why),
+        )
+
+    def complete_rights_request(
+        self,
+        *,
+        request_id: UUID,
+        completed_on: date,
+        outcome: RightsRequestOutcome,
+        note: str | None,
+    ) -> None:
+        """Record the answer to a request; allowed after erasure (it answers the erasure)."""
+        request = self._open_rights_request(request_id)
+        not_in_future("completed_on", completed_on)
+        not_before("completed_on", completed_on, "received_on", request.received_on)
+        self.trigger_event(
+            RightsRequestCompleted,
+            request_id=request_id,
+            completed_on=completed_on,
+            outcome=RightsRequestOutcome(outcome),
+            note=optional_text("note", note),
+        )
+
+    def _open_rights_request(self, request_id: UUID) -> RightsRequest:
+        try:
+            request = self.rights_requests[request_id]
+        except KeyError:
+            raise UnknownEntity("rights request", request_id) from None
+        if request.completed_on is not None:
+            raise RightsRequestAlreadyCompleted
+        return request
+
+    def erase_subject(self, *, erased_on: date, basis: str, why: str) -> None:
+        """Record that the youth's personal data is erased (the tombstone; closed ones too)."""
         if self.erased:
             raise SubjectAlreadyErased
         self._after_referral("erased_on", erased_on)
         self.trigger_event(
-            SubjectErased, erased_on=erased_on, basis=text("basis", basis, max_length=200)
+            SubjectErased,
+            erased_on=erased_on,
+            basis=erasure_basis(basis),
+            reason=reason("an erasure", why),
         )
 
 

@@ -84,9 +84,13 @@ def create_database(server_url: str, database: str, *, exist_ok: bool = False) -
             return
         try:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        except errors.DuplicateDatabase:
+        except (errors.DuplicateDatabase, errors.UniqueViolation):
+            # Another process created it between the check and here (two workers starting at
+            # once): DuplicateDatabase, or a unique violation on the catalogue when the two
+            # CREATE DATABASE statements overlap.
             if not exist_ok:
-                raise  # another process created it between the check and here
+                raise
+            return
     _log.info("created database %s", database)
 
 

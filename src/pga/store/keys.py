@@ -1,4 +1,4 @@
-"""The installation's master key and what is derived from it: the field cipher.
+"""The installation's master key, from which every key of a purpose is derived.
 
 The master key is 32 random bytes, configured as ``PGA_MASTER_KEY`` (base64) or
 ``PGA_MASTER_KEY_FILE`` (a file holding that base64). Without either, a development key is
@@ -7,20 +7,19 @@ laptop, never in production, where losing the key means losing every encrypted v
 serve` refuses it on any address but loopback).
 
 Keys for separate purposes are derived with HKDF-SHA256 (``MasterKey.derive``), so one master
-key serves the field cipher (``"field-encryption v1"``) and, later, per-subject key wrapping,
-without one key revealing another.
+key serves the wrapping of the per-subject data keys (``"subject-key wrapping v1"``,
+``pga.store.subject_keys``) and any later purpose, without one key revealing another. Personal
+data is never encrypted under the master key itself: rotating it rewraps the data keys only
+(``pga keys rotate``).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pga.files import create_private_file
@@ -32,18 +31,11 @@ if TYPE_CHECKING:
     from pga.settings import Settings
 
 DEVELOPMENT_KEY_FILE = "master-key"
-FIELD_ENCRYPTION = "field-encryption v1"
-TOKEN_PREFIX = "aesgcm1:"  # noqa: S105 - a format marker, not a secret
-_NONCE_BYTES = 12
 _SALT = b"pga master key"
 
 
 class MasterKeyError(ValueError):
     """The configured master key (or its file) is unusable; the message never shows the key."""
-
-
-class DecryptionError(ValueError):
-    """A stored value does not decrypt with this key (another key, or tampered with)."""
 
 
 class MasterKey:
@@ -85,6 +77,11 @@ def master_key(settings: Settings, *, create: bool = True) -> MasterKey:
     return MasterKey(_read_key_file(path, f"the development key {path}"), development=True)
 
 
+def read_master_key_file(path: Path) -> MasterKey:
+    """Return the master key a file holds (base64 of 32 bytes), e.g. the new one to rotate to."""
+    return MasterKey(_read_key_file(path, f"the key file {path}"))
+
+
 def _read_key_file(path: Path, what: str) -> bytes:
     try:
         return master_key_bytes(path.read_text())
@@ -94,36 +91,3 @@ def _read_key_file(path: Path, what: str) -> bytes:
     except ValueError as error:
         msg = f"{what}: {error}"
         raise MasterKeyError(msg) from None
-
-
-class FieldCipher:
-    """Encrypts single field values with AES-GCM under the derived field-encryption key.
-
-    A token is ``"aesgcm1:"`` + urlsafe base64 of a random 12-byte nonce and the ciphertext.
-    The associated data (``aad``) binds a token to where it belongs (aggregate id and field
-    name), so a token copied to another aggregate or field does not decrypt.
-    """
-
-    __slots__ = ("_aead",)
-
-    def __init__(self, key: MasterKey) -> None:
-        self._aead = AESGCM(key.derive(FIELD_ENCRYPTION))
-
-    def encrypt(self, value: str, aad: bytes) -> str:
-        """Return the token for ``value``."""
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, value.encode(), aad)
-        return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
-
-    def decrypt(self, token: str, aad: bytes) -> str:
-        """Return the value of a token made by ``encrypt`` with the same key and ``aad``."""
-        if not token.startswith(TOKEN_PREFIX):
-            msg = "not an encrypted field value"
-            raise DecryptionError(msg)
-        try:
-            raw = base64.urlsafe_b64decode(token.removeprefix(TOKEN_PREFIX))
-            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad)
-        except (binascii.Error, ValueError, InvalidTag):
-            msg = "an encrypted field value does not decrypt with this master key"
-            raise DecryptionError(msg) from None
-        return plain.decode()

@@ -7,15 +7,31 @@ A stored event's ``state`` is one JSON document::
      "metadata": {...who recorded it and why...}}
 
 Every event class names its personal fields (``PgaEvent.personal_fields``); they pass through
-exactly one place, ``PersonalDataProtector``, which is where per-subject encryption plugs in
-(crypto-shredding: destroy a subject's key and its personal fields become unreadable while the
-rest of the history still replays). A snapshot's whole state counts as personal.
+exactly one place, the ``PersonalDataProtector``, which encrypts them under the data key of the
+subject they concern (``pga.store.subject_keys``: crypto-shredding; destroy a subject's key and
+its personal fields become unreadable while the rest of the history still replays). The subject
+is the aggregate (the trajectory, whose youth it is; the network, for group-level text), unless
+the event class names a field that holds it (``subject_field = "member_id"``: a member's
+placement belongs to that member).
 
-Some personal fields are encrypted at rest already, each value on its own: an event class's
-``encrypted_fields`` (and an aggregate class's, for its snapshots) pass through the
-``FieldEncryption`` (AES-GCM under a key derived from the master key, ``pga.store.keys``) before
-the protector sees them, bound to the aggregate id and the field name. A mapper without a field
-cipher refuses to store or read such a value rather than keep it in the clear.
+An event's metadata stays in the clear (who recorded it, organisation, role, on whose behalf,
+the request) except the free-text reason a person gave: it is protected with the personal
+fields, under the same subject's key (``METADATA_REASON``), and erased with them.
+
+A snapshot's whole state counts as personal: it is protected under the aggregate's key, except
+the entries of the attributes its class names in ``subject_entries`` (a network's ``members``),
+each protected under the key of the subject it is keyed by, in the document's ``entries``.
+
+Erased subjects. When the protector answers ``ERASED`` (the key is gone), each personal field of
+an event decodes to a type-correct placeholder (``erased_placeholder``): ``None`` where the type
+allows it, ``ERASED_TEXT`` for a required text, ``ERASED_DATE`` for a required date, an empty
+tuple or dict for collections; so an erased aggregate loads and replays. A snapshot with an
+erased part raises ``SnapshotErased``: the application then replays that aggregate from its
+events instead.
+
+A mapper without a protector refuses to store personal data (``PersonalDataUnprotected``) unless
+it is told to store it in the clear (``PlaintextProtector``, for tests of the mapper itself).
+Personal values stored in the clear before per-subject keys existed stay readable.
 
 Decoding is type-directed: msgspec converts JSON back into the event dataclass (dates, UUIDs,
 enums, nested value objects, tuples), and snapshot state back into the aggregate's annotated
@@ -24,9 +40,21 @@ attribute types, so no transcoding registry is needed.
 
 from __future__ import annotations
 
-from datetime import datetime
+import types
+from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Protocol,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 from uuid import UUID
 
 import msgspec
@@ -36,49 +64,98 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from pga.recording import METADATA_KEY, EventMetadata, stamp
 
+#: Where an event's metadata reason is kept among its protected personal fields.
+METADATA_REASON = "_metadata_reason"
+
 if TYPE_CHECKING:
     from eventsourcing.persistence import Cipher, Compressor
 
+#: What a required text field of an erased subject reads as: empty, so that whatever is derived
+#: from a text only when there is one (a digest of a police reference) skips it.
+ERASED_TEXT: Final = ""
+#: What a required date field of an erased subject reads as (the earliest date: never a real one).
+ERASED_DATE: Final = date.min
+#: The fields of an encrypted personal value: the data key's id (in clear) and the ciphertext.
+ENVELOPE_KEY: Final = "key"
+ENVELOPE_SEALED: Final = "sealed"
+
+
+class _Erased:
+    """The protector's answer for a value whose key was destroyed."""
+
+    def __repr__(self) -> str:
+        return "ERASED"
+
+
+ERASED: Final = _Erased()
+
 
 class PersonalDataProtector(Protocol):
-    """Turns an event's personal fields into what is stored, and back."""
+    """Turns a subject's personal values into what is stored, and back."""
 
-    def protect(self, originator_id: UUID, topic: str, personal: dict[str, Any]) -> Any:  # noqa: ANN401 - JSON value
-        """Return the JSON value to store for ``personal`` (plain builtins)."""
+    def protect(self, subject_id: UUID, originator_id: UUID, personal: Any) -> Any:  # noqa: ANN401 - JSON value
+        """Return the JSON value to store for ``personal`` (plain builtins) of ``subject_id``."""
 
-    def reveal(self, originator_id: UUID, topic: str, stored: Any) -> dict[str, Any]:  # noqa: ANN401 - JSON value
-        """Return the personal fields from a stored value."""
+    def reveal(self, subject_id: UUID, originator_id: UUID, stored: Any) -> Any:  # noqa: ANN401 - JSON value
+        """Return the personal value from a stored one, or ``ERASED`` when its key is gone."""
+
+    def key_id(self, stored: Any) -> UUID | None:  # noqa: ANN401 - JSON value
+        """Return the id of the data key a stored value is encrypted under (``None``: none)."""
 
 
 class PlaintextProtector:
-    """Stores personal fields as they are (until per-subject keys are configured)."""
+    """Stores personal values as they are: only where a caller explicitly asks for it (tests)."""
 
-    def protect(self, originator_id: UUID, topic: str, personal: dict[str, Any]) -> Any:  # noqa: ANN401, ARG002
-        """Return the fields unchanged."""
+    def protect(self, subject_id: UUID, originator_id: UUID, personal: Any) -> Any:  # noqa: ANN401, ARG002
+        """Return the value unchanged."""
         return personal
 
-    def reveal(self, originator_id: UUID, topic: str, stored: Any) -> dict[str, Any]:  # noqa: ANN401, ARG002
-        """Return the stored fields unchanged."""
-        return cast("dict[str, Any]", stored)
+    def reveal(self, subject_id: UUID, originator_id: UUID, stored: Any) -> Any:  # noqa: ANN401, ARG002
+        """Return the stored value unchanged."""
+        return stored
+
+    def key_id(self, stored: Any) -> UUID | None:  # noqa: ANN401, ARG002
+        """Plain values have no key."""
+        return None
 
 
-class FieldEncryption(Protocol):
-    """Encrypts one field value, bound to associated data (``pga.store.keys.FieldCipher``)."""
+class PersonalDataUnprotected(ValueError):
+    """Personal data met a mapper without a key store (it is never stored in the clear)."""
 
-    def encrypt(self, value: str, aad: bytes) -> str:
-        """Return the stored token for ``value``."""
-
-    def decrypt(self, token: str, aad: bytes) -> str:
-        """Return the value of a stored token."""
-
-
-class FieldCipherMissing(ValueError):
-    """A value that is stored encrypted met a mapper without a field cipher."""
-
-    def __init__(self, field: str) -> None:
+    def __init__(self) -> None:
         super().__init__(
-            f"field '{field}' is stored encrypted, but no field cipher (master key) is configured"
+            "personal data cannot be stored: no key store (per-subject keys) is configured"
         )
+
+
+class _Unprotected:
+    """The default: refuses to store personal data; reads only values stored in the clear."""
+
+    def protect(self, subject_id: UUID, originator_id: UUID, personal: Any) -> Any:  # noqa: ANN401, ARG002
+        raise PersonalDataUnprotected
+
+    def reveal(self, subject_id: UUID, originator_id: UUID, stored: Any) -> Any:  # noqa: ANN401, ARG002
+        if is_envelope(stored):
+            msg = "the value is encrypted under a data key, but no key store is configured"
+            raise ValueError(msg)
+        return stored
+
+    def key_id(self, stored: Any) -> UUID | None:  # noqa: ANN401
+        return envelope_key_id(stored)
+
+
+class SnapshotErased(MapperDeserialisationError):
+    """A snapshot holds a part whose key is destroyed: replay the aggregate from its events."""
+
+
+def is_envelope(stored: object) -> bool:
+    """Whether a stored personal value is encrypted (names its key id and holds ciphertext)."""
+    return isinstance(stored, dict) and stored.keys() == {ENVELOPE_KEY, ENVELOPE_SEALED}
+
+
+def envelope_key_id(stored: object) -> UUID | None:
+    """Return the key id an encrypted value names (``None`` for a value stored in the clear)."""
+    return UUID(cast("dict[str, str]", stored)[ENVELOPE_KEY]) if is_envelope(stored) else None
 
 
 _encoder = msgspec.json.Encoder()
@@ -95,11 +172,9 @@ class PgaMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
         *,
         protector: PersonalDataProtector | None = None,
-        field_cipher: FieldEncryption | None = None,
     ) -> None:
         super().__init__(transcoder, compressor, cipher)
-        self.protector: PersonalDataProtector = protector or PlaintextProtector()
-        self.field_cipher = field_cipher
+        self.protector: PersonalDataProtector = protector or _Unprotected()
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode one event or snapshot."""
@@ -109,27 +184,31 @@ class PgaMapper(Mapper[UUID]):
         originator_version = state.pop("originator_version")
         document: dict[str, Any]
         if isinstance(domain_event, CanSnapshotAggregate):
-            snapshot_state = msgspec.to_builtins(state.pop("state"))
-            self._encrypt(originator_id, resolve_topic(state["topic"]), snapshot_state)
-            document = {
-                "data": state,
-                "personal": self.protector.protect(originator_id, topic, snapshot_state),
-            }
+            document = self._snapshot_document(originator_id, state)
         else:
             metadata = state.pop(METADATA_KEY, None)
             class_version = getattr(type(domain_event), "class_version", 1)
             if class_version > 1:
                 state["class_version"] = class_version
-            self._encrypt(originator_id, type(domain_event), state)
             personal_fields: tuple[str, ...] = getattr(type(domain_event), "personal_fields", ())
-            personal = {name: state.pop(name) for name in personal_fields}
+            personal = cast(
+                "dict[str, Any]",
+                msgspec.to_builtins({name: state.pop(name) for name in personal_fields}),
+            )
+            clear_metadata: dict[str, Any] | None = None
+            if metadata is not None:
+                # The reason a person gave is free text: it is protected with the personal
+                # fields (and erased with them); who, when and which request stay in the clear.
+                clear_metadata = cast("dict[str, Any]", msgspec.to_builtins(metadata))
+                reason = clear_metadata.pop("reason", None)
+                if reason is not None:
+                    personal[METADATA_REASON] = reason
             document = {"data": state}
             if personal:
-                document["personal"] = self.protector.protect(
-                    originator_id, topic, msgspec.to_builtins(personal)
-                )
-            if metadata is not None:
-                document[METADATA_KEY] = metadata
+                subject_id = _subject_of(type(domain_event), state, originator_id)
+                document["personal"] = self.protector.protect(subject_id, originator_id, personal)
+            if clear_metadata is not None:
+                document[METADATA_KEY] = clear_metadata
         data = _encoder.encode(document)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -142,38 +221,53 @@ class PgaMapper(Mapper[UUID]):
             state=data,
         )
 
+    def _snapshot_document(self, originator_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
+        """Protect a snapshot's state: per-subject entries apart, the rest under the aggregate."""
+        snapshot_state = cast("dict[str, Any]", msgspec.to_builtins(state.pop("state")))
+        document: dict[str, Any] = {"data": state}
+        entries: dict[str, dict[str, Any]] = {}
+        for name in _subject_entries(state["topic"]):
+            entries[name] = {
+                subject: self.protector.protect(UUID(subject), originator_id, value)
+                for subject, value in snapshot_state.pop(name, {}).items()
+            }
+        document["personal"] = self.protector.protect(originator_id, originator_id, snapshot_state)
+        if entries:
+            document["entries"] = entries
+        return document
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         """Decode one stored event or snapshot."""
         cls = resolve_topic(stored_event.topic)
         originator_id = _as_uuid(stored_event.originator_id)
         try:
-            data = stored_event.state
-            if self.cipher:
-                data = self.cipher.decrypt(data)
-            if self.compressor:
-                data = self.compressor.decompress(data)
-            document = cast("dict[str, Any]", _decoder.decode(data))
+            document = self._document(stored_event)
             state = cast("dict[str, Any]", document["data"])
-            if "personal" in document:
-                revealed = self.protector.reveal(
-                    originator_id, stored_event.topic, document["personal"]
-                )
-            else:
-                revealed = {}
             state["originator_id"] = originator_id
             state["originator_version"] = stored_event.originator_version
             if issubclass(cls, CanSnapshotAggregate):
-                self._decrypt(originator_id, resolve_topic(state["topic"]), revealed)
-                state["state"] = _aggregate_state(state["topic"], revealed)
+                state["state"] = _aggregate_state(
+                    state["topic"], self._snapshot_state(originator_id, document)
+                )
                 return cast(
                     "DomainEventProtocol[UUID]", msgspec.convert(state, type=cls, strict=False)
                 )
-            state.update(revealed)
-            self._decrypt(originator_id, cls, state)
+            reason = None
+            if "personal" in document:
+                subject_id = _subject_of(cls, state, originator_id)
+                revealed = self.protector.reveal(subject_id, originator_id, document["personal"])
+                if revealed is ERASED:
+                    state.update(erased_placeholders(cls))
+                else:
+                    fields = dict(cast("dict[str, Any]", revealed))
+                    reason = fields.pop(METADATA_REASON, None)
+                    state.update(fields)
             _upcast(cls, state)
             event = cast(
                 "DomainEventProtocol[UUID]", msgspec.convert(state, type=cls, strict=False)
             )
+        except SnapshotErased:
+            raise
         except (msgspec.ValidationError, msgspec.DecodeError, KeyError, ValueError) as error:
             msg = (
                 f"cannot decode stored event {stored_event.topic} of aggregate {originator_id} "
@@ -182,33 +276,96 @@ class PgaMapper(Mapper[UUID]):
             raise MapperDeserialisationError(msg) from error
         metadata = document.get(METADATA_KEY)
         if metadata is not None:
+            if reason is not None:  # (events stored before kept it in the clear metadata)
+                metadata = {**metadata, "reason": reason}
             stamp(event, msgspec.convert(metadata, type=EventMetadata))
         return event
 
-    def _encrypt(self, originator_id: UUID, cls: type[Any], state: dict[str, Any]) -> None:
-        """Replace the values of ``cls.encrypted_fields`` in ``state`` by their tokens."""
-        for name in getattr(cls, "encrypted_fields", ()):
-            value = state.get(name)
-            if value is None:
-                continue
-            if self.field_cipher is None:
-                raise FieldCipherMissing(name)
-            state[name] = self.field_cipher.encrypt(str(value), _aad(originator_id, name))
+    def data_of(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """Return a stored event's clear, non-personal data as JSON builtins (no key needed)."""
+        return cast("dict[str, Any]", self._document(stored_event)["data"])
 
-    def _decrypt(self, originator_id: UUID, cls: type[Any], state: dict[str, Any]) -> None:
-        """Replace the tokens of ``cls.encrypted_fields`` in ``state`` by their values."""
-        for name in getattr(cls, "encrypted_fields", ()):
-            token = state.get(name)
-            if token is None:
-                continue
-            if self.field_cipher is None:
-                raise FieldCipherMissing(name)
-            state[name] = self.field_cipher.decrypt(token, _aad(originator_id, name))
+    def _document(self, stored_event: StoredEvent) -> dict[str, Any]:
+        data = stored_event.state
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return cast("dict[str, Any]", _decoder.decode(data))
+
+    def _snapshot_state(self, originator_id: UUID, document: dict[str, Any]) -> dict[str, Any]:
+        """Reveal a snapshot's state; raise ``SnapshotErased`` when any part's key is gone."""
+        state = self.protector.reveal(originator_id, originator_id, document["personal"])
+        if state is ERASED:
+            raise SnapshotErased(f"snapshot of {originator_id} is erased")
+        revealed = dict(cast("dict[str, Any]", state))
+        for name, entries in cast("dict[str, dict[str, Any]]", document.get("entries", {})).items():
+            revealed[name] = {}
+            for subject, stored in entries.items():
+                value = self.protector.reveal(UUID(subject), originator_id, stored)
+                if value is ERASED:
+                    raise SnapshotErased(f"snapshot of {originator_id} holds an erased entry")
+                revealed[name][subject] = value
+        return revealed
+
+    def key_ids(self, stored_event: StoredEvent, subject_ids: frozenset[UUID]) -> set[UUID]:
+        """Return the ids of the data keys a stored record uses for any of ``subject_ids``."""
+        cls = resolve_topic(stored_event.topic)
+        originator_id = _as_uuid(stored_event.originator_id)
+        document = self._document(stored_event)
+        found: set[UUID] = set()
+        parts: list[tuple[UUID, Any]] = []
+        if "personal" in document:
+            subject = (
+                originator_id
+                if issubclass(cls, CanSnapshotAggregate)
+                else _subject_of(cls, document["data"], originator_id)
+            )
+            parts.append((subject, document["personal"]))
+        for entries in cast("dict[str, dict[str, Any]]", document.get("entries", {})).values():
+            parts.extend((UUID(subject), stored) for subject, stored in entries.items())
+        for subject, stored in parts:
+            key_id = self.protector.key_id(stored)
+            if subject in subject_ids and key_id is not None:
+                found.add(key_id)
+        return found
 
 
-def _aad(originator_id: UUID | str, field: str) -> bytes:
-    """Bind an encrypted value to its aggregate and field: a copied token does not decrypt."""
-    return _as_uuid(originator_id).bytes + b":" + field.encode()
+def _subject_of(cls: type[Any], state: dict[str, Any], originator_id: UUID) -> UUID:
+    """Return the subject an event's personal fields belong to (see the module docstring)."""
+    field = getattr(cls, "subject_field", None)
+    value = state.get(field) if field else None
+    return originator_id if value is None else _as_uuid(value)
+
+
+@cache
+def _subject_entries(aggregate_topic: str) -> tuple[str, ...]:
+    names: tuple[str, ...] = getattr(resolve_topic(aggregate_topic), "subject_entries", ())
+    return names
+
+
+@cache
+def erased_placeholders(cls: type[Any]) -> dict[str, Any]:
+    """Return the placeholder of each personal field of an event class (its key is gone)."""
+    hints = get_type_hints(cls)
+    return {name: erased_placeholder(hints[name]) for name in cls.personal_fields}
+
+
+def erased_placeholder(hint: Any) -> Any:  # noqa: ANN401 - a value of the hinted type
+    """Return the placeholder of a value of type ``hint`` whose subject was erased."""
+    origin = get_origin(hint)
+    if origin in {Union, types.UnionType} and type(None) in get_args(hint):
+        return None
+    if hint is str:
+        return ERASED_TEXT
+    if hint is date:
+        return ERASED_DATE
+    if origin is tuple:
+        return ()
+    if origin is dict:
+        return {}
+    msg = f"no erased placeholder for a personal field of type {hint!r}"
+    raise TypeError(msg)
 
 
 def _as_uuid(value: UUID | str) -> UUID:

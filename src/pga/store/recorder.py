@@ -74,9 +74,9 @@ class SealingRecorder(PostgresApplicationRecorder):
         # table's owner. An owner could still drop or disable them, so in production the table
         # belongs to an administrator (``pga db init``; ``pga.audit.roles``) and ``pga serve``
         # refuses an owning role off loopback; whoever gets round the triggers leaves a broken
-        # chain behind for ``pga audit verify``. Created once, checked in the catalogue first like the column
-        # above: CREATE TRIGGER locks the table. The events table gets none: tampering with it
-        # is what the chain detects.
+        # chain behind for ``pga audit verify``. Created once, checked in the catalogue first
+        # like the column above: CREATE TRIGGER locks the table. The events table gets none:
+        # tampering with it is what the chain detects.
         self.sql_create_statements.append(
             SQL(
                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger t"

@@ -18,6 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import jwt
 import msgspec
 import psycopg
 import pytest
@@ -25,10 +26,12 @@ from litestar.testing import TestClient
 from psycopg import sql
 
 from pga.api.app import asgi, create_app
+from pga.audit import access_log
 from pga.audit.access_log import (
     GENESIS_SEAL,
     TABLE,
     AccessEntry,
+    AccessLogUnavailable,
     AccessLogWriter,
     append,
     chain_seal,
@@ -40,6 +43,7 @@ from pga.audit.verify import verify_access_log_chain
 from pga.domain.catalogue import PartnerRole
 from tests.integration.api.conftest import (
     MUNICIPALITY,
+    SECRET,
     _wait_until_read_models_exist,
     bearer,
     is_problem,
@@ -541,3 +545,114 @@ def test_the_writer_replaces_a_broken_connection(database_url: str, schema: str)
     assert outcomes == [None, None]
     with psycopg.connect(database_url, autocommit=True) as connection:
         assert [entry.position for entry in read_chain(connection, schema)] == [1, 2]
+
+
+def test_a_delegated_look_records_who_acted_and_on_whose_behalf(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    world = _world(client, settings)
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "sub": "u-regie-01",  # the principal: their organisation and role apply
+            "org": MUNICIPALITY,
+            "role": "regisseur",
+            "iat": now,
+            "exp": now + 600,
+            "act": {"sub": "u-secretariaat-04"},  # RFC 8693: who acts on their behalf
+        },
+        SECRET,
+        algorithm="HS256",
+    )
+    response = client.get(
+        f"{API}/trajectories/{world['trajectoryId']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    entry = entries(settings)[-1]
+    assert (entry["user_id"], entry["on_behalf_of"]) == ("u-secretariaat-04", "u-regie-01")
+
+
+def test_an_entry_the_database_will_not_store_is_set_aside_and_its_data_not_shown(
+    database_url: str, schema: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
+        # A database that refuses one user's entries for their content, whatever is replaced.
+        connection.execute(
+            sql.SQL(
+                "CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF NEW.user_id = 'u-refused' THEN"
+                " RAISE EXCEPTION 'refused' USING ERRCODE = 'data_exception'; END IF;"
+                " RETURN NEW; END $$"
+            ).format(refuse=sql.Identifier(schema, "refuse_one"))
+        )
+        connection.execute(
+            sql.SQL(
+                "CREATE TRIGGER refuse_one BEFORE INSERT ON {table} FOR EACH ROW"
+                " EXECUTE FUNCTION {refuse}()"
+            ).format(
+                table=sql.Identifier(schema, TABLE), refuse=sql.Identifier(schema, "refuse_one")
+            )
+        )
+    outcomes: dict[str, BaseException | None] = {}
+    answered = threading.Semaphore(0)
+
+    def told(trace: str) -> Callable[[BaseException | None], None]:
+        def done(error: BaseException | None) -> None:
+            outcomes[trace] = error
+            answered.release()
+
+        return done
+
+    submitted = [_entry(number) for number in range(4)]
+    submitted[1] = msgspec.structs.replace(submitted[1], user="u-refused")
+    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.05)
+    try:
+        for entry in submitted:
+            writer.submit(entry, told(entry.trace_id))
+        for _ in submitted:
+            assert answered.acquire(timeout=10)
+        assert writer.failing is False  # the log works: one entry is refused, not the log
+    finally:
+        writer.close()
+    assert writer.set_aside == 1
+    assert isinstance(outcomes.pop(submitted[1].trace_id), AccessLogUnavailable)
+    assert set(outcomes.values()) == {None}
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        stored = list(read_chain(connection, schema))
+        assert verify_access_log_chain(connection, schema).ok
+    assert [entry.trace_id for entry in stored] == [submitted[n].trace_id for n in (0, 2, 3)]
+
+
+def test_a_write_that_hangs_counts_as_failing(
+    database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_log, "STALLED_SECONDS", 0.3)
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
+    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.01)
+    try:
+        with psycopg.connect(database_url) as blocker:  # holds the lock until it ends
+            blocker.execute(
+                sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                    sql.Identifier(schema, TABLE)
+                )
+            )
+            writer.submit(_entry(1))
+            # Deferred mode: reads are refused from now on.
+            assert _within(5, lambda: writer.failing)
+        assert _within(5, lambda: not writer.failing)  # the lock is gone: the write completes
+    finally:
+        writer.close()
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        assert [entry.trace_id for entry in read_chain(connection, schema)] == [_entry(1).trace_id]
+
+
+def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds at some point within ``seconds`` (polled)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

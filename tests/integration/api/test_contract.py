@@ -5,7 +5,8 @@ database; ``test_http_rules`` checks it equals ``/api/v1/openapi.json``), so the
 known when pytest collects. The app runs once for the module, in a real uvicorn server
 (``server.running_server``) on a schema of its own, with its lifespan: event store, read-model
 pool and projection runner. Each operation gets a bounded number of generated requests (the
-examples, coverage and fuzzing phases) with a regisseur's token (the auditor's operations with an auditor's).
+examples, coverage and fuzzing phases) with a regisseur's token (the auditor's operations with
+an auditor's).
 
 Checks: no 5xx, and every response as documented: status code, content type, headers and body.
 Not run: ``allow_header_conformance`` (Litestar 2.x answers ``OPTIONS`` with the methods of one

@@ -59,6 +59,9 @@ def role(database_url: str) -> Iterator[str]:
             )
         )
         connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+    # Its grants in the key database (``pga db grant`` gives it the per-subject key store).
+    with psycopg.connect(f"{database_url}_keys", autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
         connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
@@ -180,3 +183,51 @@ def _contains(error: BaseException, kind: type[BaseException], text: str) -> boo
     if isinstance(error, BaseExceptionGroup):
         return any(_contains(inner, kind, text) for inner in error.exceptions)
     return False
+
+
+def test_owning_the_schema_or_being_a_member_of_the_owner_counts_as_rewrite_power(
+    database_url: str, schema: str, role: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGA_DATABASE_URL", database_url)
+    monkeypatch.setenv("PGA_DATABASE_SCHEMA", schema)
+    monkeypatch.setenv("PGA_DATA_DIR", str(tmp_path))
+    assert main(["db", "init"]) == 0
+    assert main(["db", "grant", role]) == 0
+    owner = f"{role}_owner"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(owner)))
+        try:
+            with psycopg.connect(_as(database_url, role), autocommit=True) as connection:
+                assert rewrite_powers(connection, schema, creates=False) == []
+                # The schema's owner may drop what is in it.
+                admin.execute(
+                    sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(
+                        sql.Identifier(schema), sql.Identifier(role)
+                    )
+                )
+                assert rewrite_powers(connection, schema, creates=False) == [
+                    f"it owns the schema {schema}"
+                ]
+                admin.execute(
+                    sql.SQL("ALTER SCHEMA {} OWNER TO postgres").format(sql.Identifier(schema))
+                )
+                # A member of the access log's owner, even without INHERIT (SET ROLE suffices).
+                admin.execute(
+                    sql.SQL("ALTER TABLE {} OWNER TO {}").format(
+                        sql.Identifier(schema, ACCESS_LOG), sql.Identifier(owner)
+                    )
+                )
+                admin.execute(sql.SQL("ALTER ROLE {} NOINHERIT").format(sql.Identifier(role)))
+                admin.execute(
+                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(owner), sql.Identifier(role))
+                )
+                assert rewrite_powers(connection, schema, creates=False) == [
+                    f"it owns {schema}.{ACCESS_LOG}"
+                ]
+        finally:
+            admin.execute(
+                sql.SQL("ALTER TABLE {} OWNER TO postgres").format(
+                    sql.Identifier(schema, ACCESS_LOG)
+                )
+            )
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))

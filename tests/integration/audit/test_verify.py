@@ -47,6 +47,7 @@ from pga.store.database import eventsourcing_env
 from pga.store.seal import GENESIS_SEAL, next_seal
 from projections import read_models
 from projections.runner import catch_up
+from tests.subject_keys import key_store
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,7 +78,8 @@ def connection(database_url: str) -> Iterator[Connection]:
 def history(database_url: str, schema: str) -> int:
     """Record a small demo history; return its number of events."""
     env = eventsourcing_env(database_url, schema)
-    with PgaApplication(env, **demo_application_options(5)) as app:
+    keys = key_store(database_url, schema)
+    with PgaApplication(env, keys=keys, **demo_application_options(5)) as app:
         return generate(app, trajectories=2, networks=1, seed=5).events
 
 
@@ -86,6 +88,7 @@ def refer(database_url: str, schema: str, count: int = 1) -> None:
     with PgaApplication(
         eventsourcing_env(database_url, schema),
         clock_source=lambda: datetime(2026, 3, 1, tzinfo=UTC),
+        keys=key_store(database_url, schema),
     ) as app:
         for index in range(count):
             refer_one(app, index)
@@ -391,7 +394,8 @@ def test_a_read_model_row_changed_behind_the_runners_back_is_found(
     settings: Settings, connection: Connection, schema: str, history: int
 ) -> None:
     del history
-    with PgaApplication(eventsourcing_env(settings.database_url or "", schema)) as app:
+    url = settings.database_url or ""
+    with PgaApplication(eventsourcing_env(url, schema), keys=key_store(url, schema)) as app:
         catch_up(app, read_models(settings))
         checks = verify_read_models(app, connection, read_models(settings))
         assert [check.outcome for check in checks] == ["ok"] * len(read_models())
@@ -423,7 +427,8 @@ def test_the_scratch_schemas_are_dropped_when_the_comparison_fails(
         assert scratch_schemas(connection, schema)  # they exist while comparing
         raise RuntimeError
 
-    with PgaApplication(eventsourcing_env(settings.database_url or "", schema)) as app:
+    url = settings.database_url or ""
+    with PgaApplication(eventsourcing_env(url, schema), keys=key_store(url, schema)) as app:
         catch_up(app, read_models(settings))
         monkeypatch.setattr(verify, "digest_of", failing)
         with pytest.raises(RuntimeError):

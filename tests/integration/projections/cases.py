@@ -132,7 +132,7 @@ def erase(case: Handle, *, erased_on: date) -> None:
     trajectory = app.trajectory(case.id)
     with clock.recording_clock(app.clock):
         trajectory.erase_subject(
-            erased_on=erased_on, basis="Verzoek tot verwijdering (art. 17 AVG)"
+            erased_on=erased_on, basis="avg-17-verzoek", why="Verzoek tot verwijdering"
         )
     metadata = EventMetadata.of(context())
     for event in trajectory.pending_events:

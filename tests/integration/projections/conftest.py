@@ -19,17 +19,15 @@ from pga.application import PgaApplication
 from pga.domain.catalogue import PartnerRole
 from pga.recording import Actor, CommandContext
 from pga.store.database import eventsourcing_env
-from pga.store.keys import FieldCipher, MasterKey
 from projections.runner import catch_up, schema_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from pga.store.subject_keys import SubjectKeyStore
     from projections.base import ReadModel, Table
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-#: A synthetic master key: the BSN is stored encrypted, so the tests' application has a cipher.
-TEST_MASTER_KEY = bytes(range(32))
 REGISSEUR = Actor(user="u-ggd-01", organisation="ggd-flevoland", role=PartnerRole.REGISSEUR)
 POLITIE = Actor(
     user="u-politie-01", organisation="politie-midden-nederland", role=PartnerRole.POLITIE
@@ -67,12 +65,14 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-def app(database_url: str, schema: str, clock: SteppingClock) -> Iterator[PgaApplication]:
+def app(
+    database_url: str, schema: str, clock: SteppingClock, subject_keys: SubjectKeyStore
+) -> Iterator[PgaApplication]:
     application = PgaApplication(
         eventsourcing_env(database_url, schema),
         snapshot_interval=5,
         clock_source=clock,
-        field_cipher=FieldCipher(MasterKey(TEST_MASTER_KEY)),
+        keys=subject_keys,  # every personal field is stored under the youth's data key
     )
     yield application
     application.close()

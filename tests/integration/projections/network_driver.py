@@ -390,5 +390,7 @@ def erase(app: PgaApplication, trajectory_id: UUID) -> None:
     """Erase the trajectory's subject (no application command exists yet: the domain's own)."""
     trajectory = app.trajectory(trajectory_id)
     with clock.recording_clock(app.clock):
-        trajectory.erase_subject(erased_on=date(2026, 2, 20), basis="Verzoek tot verwijdering")
+        trajectory.erase_subject(
+            erased_on=date(2026, 2, 20), basis="avg-17-verzoek", why="Verzoek tot verwijdering"
+        )
     app.save(trajectory)

@@ -55,6 +55,7 @@ from tests.integration.projections.cases import (
     refer,
 )
 from tests.integration.projections.conftest import POLITIE
+from tests.subject_keys import key_store
 
 if TYPE_CHECKING:
     import psycopg
@@ -704,7 +705,8 @@ def test_demo_caseload_rows_equal_the_aggregates_and_timelines_hold_every_event(
 ) -> None:
     seed = 23
     env = eventsourcing_env(database_url, schema)
-    with PgaApplication(env, **demo_application_options(seed)) as app:
+    keys = key_store(database_url, schema)
+    with PgaApplication(env, keys=keys, **demo_application_options(seed)) as app:
         generate(app, trajectories=30, networks=3, seed=seed)
         assert catch_up(app, [Caseload(), Timeline()], batch_size=97) > 0
         today = app.clock().date()

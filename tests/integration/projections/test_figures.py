@@ -42,6 +42,7 @@ from projections.figures import (
 from projections.runner import catch_up
 from tests.integration.projections.conftest import POLITIE, context
 from tests.integration.projections.network_driver import NetworkDriver
+from tests.subject_keys import key_store
 from tests.unit.test_figures_suppression import (
     Arc,
     Shown,
@@ -198,7 +199,10 @@ def test_an_offence_outside_the_inclusion_list_gets_a_row_of_its_own(
 ) -> None:
     catalogue = DEFAULT_CATALOGUE.with_included_offences(("straatroof", "afpersing"))
     with PgaApplication(
-        eventsourcing_env(database_url, schema), catalogue=catalogue, clock_source=app.clock
+        eventsourcing_env(database_url, schema),
+        catalogue=catalogue,
+        clock_source=app.clock,
+        keys=app.keys,
     ) as other:
         refer(other, date(2026, 1, 10), "afpersing")
     project(Figures())
@@ -670,7 +674,9 @@ def test_the_demo_data_gives_the_figures_of_its_aggregates_and_suppression_prote
 ) -> None:
     seed = 5
     with PgaApplication(
-        eventsourcing_env(database_url, schema), **demo_application_options(seed)
+        eventsourcing_env(database_url, schema),
+        keys=key_store(database_url, schema),
+        **demo_application_options(seed),
     ) as app:
         generate(app, trajectories=60, networks=4, seed=seed)
         catch_up(app, [Figures()], batch_size=97)  # batches that cut through aggregates

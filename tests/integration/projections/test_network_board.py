@@ -488,7 +488,7 @@ def test_every_board_row_matches_its_network_in_demo_data(
     connection: psycopg.Connection[Any],
 ) -> None:
     with PgaApplication(
-        eventsourcing_env(database_url, schema), **demo_application_options(5)
+        eventsourcing_env(database_url, schema), keys=app.keys, **demo_application_options(5)
     ) as demo:
         generate(demo, trajectories=30, networks=4, seed=5)
     project(NetworkBoard(), batch_size=97)

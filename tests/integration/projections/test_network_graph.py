@@ -435,7 +435,7 @@ def test_membership_edges_match_the_networks_name_lists_in_demo_data(
     connection: psycopg.Connection[Any],
 ) -> None:
     with PgaApplication(
-        eventsourcing_env(database_url, schema), **demo_application_options(5)
+        eventsourcing_env(database_url, schema), keys=app.keys, **demo_application_options(5)
     ) as demo:
         generate(demo, trajectories=30, networks=4, seed=5)
     project(NetworkGraph(), batch_size=97)

@@ -6,6 +6,7 @@ is finished by the next ``pga project``; digests before and after ``rebuild --al
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ from pga.store.database import eventsourcing_env
 from projections import read_models
 from projections.control import digest, status, wait_for
 from tests.integration.projections.conftest import POLITIE, context
+from tests.subject_keys import TEST_MASTER_KEY, key_store
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,6 +43,8 @@ def environment(database_url: str, schema: str) -> dict[str, str]:
         "PGA_DATABASE_URL": database_url,
         "PGA_DATABASE_SCHEMA": schema,
         "PGA_LOG_LEVEL": "INFO",
+        # The key store's master key: the CLI reads what the tests' key store wrote.
+        "PGA_MASTER_KEY": base64.b64encode(TEST_MASTER_KEY).decode(),
     }
 
 
@@ -55,7 +59,9 @@ def configured(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def demo_store(database_url: str, schema: str) -> Iterator[PgaApplication]:
     with PgaApplication(
-        eventsourcing_env(database_url, schema), **demo_application_options(3)
+        eventsourcing_env(database_url, schema),
+        keys=key_store(database_url, schema),
+        **demo_application_options(3),
     ) as app:
         generate(app, trajectories=15, networks=2, seed=3)
         yield app
@@ -90,7 +96,9 @@ def test_two_project_processes_at_once_apply_every_event_exactly_once(
     processes = [pga("project", environment=environment) for _ in range(2)]
     try:
         # Commands keep arriving while both run (a second application on the same store).
-        with PgaApplication(eventsourcing_env(database_url, schema)) as app:
+        with PgaApplication(
+            eventsourcing_env(database_url, schema), keys=key_store(database_url, schema)
+        ) as app:
             for number in range(20):
                 recorded = app.refer(
                     context(POLITIE),

@@ -11,7 +11,13 @@ import pytest
 
 from pga.domain.catalogue import PartnerRole
 from pga.domain.network import NETWORK_EVENTS, ActionLevel, NetworkStep
-from pga.domain.trajectory import TRAJECTORY_EVENTS, Regisseur
+from pga.domain.trajectory import (
+    TRAJECTORY_EVENTS,
+    Regisseur,
+    Requester,
+    RightsRequestKind,
+    RightsRequestOutcome,
+)
 from projections.control import digest, rebuild
 from projections.timeline import Timeline, TimelineEntry, timeline
 from tests.integration.projections import network_driver
@@ -29,7 +35,7 @@ from tests.integration.projections.cases import (
     plan_halt,
     refer,
 )
-from tests.integration.projections.conftest import POLITIE, REGISSEUR
+from tests.integration.projections.conftest import POLITIE, REGISSEUR, context
 from tests.integration.projections.network_driver import NetworkDriver
 
 if TYPE_CHECKING:
@@ -224,6 +230,18 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
         why="Niet langer actief in de groep",
     )
     case.reload()
+    erased = network(
+        app.place_member,
+        as_procesregisseur,
+        given_name="Derde",
+        family_name="Testpersoon",
+        born_on=None,
+        role_in_group=None,
+        placed_on=d(1, 26),
+    ).entity_id
+    assert erased is not None
+    app.erase_subject(context(), erased, reason="Verzoek van de jongere", basis="avg-17-verzoek")
+    network.reload()
     network(
         app.receive_police_advice,
         as_procesregisseur,
@@ -335,6 +353,13 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
             "Jongere op de namenlijst geïnformeerd (informatiebrief aan de jongere en de ouders)",
         ),
         ("MemberRemoved", d(1, 26), "Jongere van de namenlijst gehaald"),
+        ("MemberPlaced", d(1, 26), "Jongere op de namenlijst geplaatst"),
+        # Erased on the recording day (the fixtures' clock, 1 March 2026).
+        (
+            "MemberErased",
+            d(3, 1),
+            "Persoonsgegevens van een jongere op de namenlijst verwijderd",
+        ),
         ("PoliceAdviceReceived", d(1, 27), "Advies van de politie ontvangen (met groepsscan)"),
         ("StepAdvanced", d(1, 27), "Naar stap 3 (groepsduiding)"),
         ("SteppedBack", d(1, 27), "Terug naar stap 2B (namenlijst en groepsscan)"),
@@ -359,7 +384,11 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
 
 
 def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
-    """Revise, escalate, de-escalate, close, correct the arrest (version 11) and erase."""
+    """Revise, escalate, de-escalate, close, correct the arrest, erase; a request around it.
+
+    The correction is of the arrest (version 11); an erasure request is received and extended
+    before the erasure and completed after it.
+    """
     case(app.start_revision, started_on=d(1, 27), why="Nieuwe aanhouding")
     case(app.revise_plan, adopted_on=d(1, 28), goals=(goal(d(5, 1)),), agreements=None)
     case(app.escalate, escalated_on=d(1, 29), target="topx", why="Zorgen nemen toe")
@@ -379,7 +408,20 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
         correction="Diefstal in plaats van wapenbezit",
         why="Melding van de politie",
     )
+    request = case(
+        app.receive_rights_request,
+        kind=RightsRequestKind.VERWIJDERING,
+        requester=Requester.JONGERE,
+        received_on=d(2, 13),
+    ).entity_id
+    case(app.extend_rights_request, request_id=request, extended_on=d(2, 14), why="Omvang")
     erase(case, erased_on=d(2, 20))
+    case(
+        app.complete_rights_request,
+        request_id=request,
+        completed_on=d(2, 21),
+        outcome=RightsRequestOutcome.GRANTED,
+    )
     return [
         ("NetworkLinked", d(1, 25), "Gekoppeld aan een jeugdnetwerk"),
         ("NetworkUnlinked", d(1, 26), "Koppeling met een jeugdnetwerk beëindigd"),
@@ -395,7 +437,18 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
             None,
             "Correctie op versie 11: Aanhouding geregistreerd (wapenbezit)",
         ),
+        (
+            "RightsRequestReceived",
+            d(2, 13),
+            "Verzoek om verwijdering van de jongere; af te handelen uiterlijk 13-03-2026",
+        ),
+        (
+            "RightsRequestExtended",
+            d(2, 14),
+            "Termijn van het verzoek om verwijdering verlengd tot 13-05-2026",
+        ),
         ("SubjectErased", d(2, 20), "Persoonsgegevens verwijderd"),
+        ("RightsRequestCompleted", d(2, 21), "Verzoek om verwijdering afgehandeld: toegewezen"),
     ]
 
 
@@ -405,7 +458,11 @@ def test_every_trajectory_and_network_event_kind_has_its_entry_summary_and_date(
     case = trajectory_until_care_report(app, project)
     network, network_expected = network_through_every_step(app, case)
     project(Timeline(), batch_size=7)
-    trajectory_expected = TRAJECTORY_UNTIL_CARE_REPORT + finish_trajectory(app, case)
+    trajectory_expected = [
+        # The trajectory ends erased: the plans' summaries lose the count of their goals.
+        (kind, on, summary.split(" (")[0] if kind in {"PlanAdopted", "PlanRevised"} else summary)
+        for kind, on, summary in TRAJECTORY_UNTIL_CARE_REPORT + finish_trajectory(app, case)
+    ]
     declined = refer(app, family_name="Anders")
     declined(app.decline_inclusion, declined_on=d(1, 6), why="Geen grond voor opname")
     project(Timeline(), batch_size=4)
@@ -522,11 +579,12 @@ def test_a_correction_is_an_entry_and_marks_the_corrected_entry_even_from_a_late
         "what_was_wrong": "Datum",
         "correction": "7 januari",
         "reason": "Eerste melding",
+        "corrected_fields": [],
     }
     assert items[1].details["police_reference"] == "PL-TEST-0201"  # the corrected entry stays
 
 
-def test_erasure_blanks_every_personal_field_of_earlier_entries_and_keeps_the_summaries(
+def test_erasure_blanks_every_personal_field_of_earlier_entries_and_keeps_the_summaries_but_counts(
     app: PgaApplication, project: Project, connection: psycopg.Connection[Any], schema: str
 ) -> None:
     case = refer(app)
@@ -546,7 +604,9 @@ def test_erasure_blanks_every_personal_field_of_earlier_entries_and_keeps_the_su
     project(Timeline())
 
     after = entries(connection, schema, case.id)
-    assert [item.summary for item in after[: len(before)]] == [item.summary for item in before]
+    kept = [item.summary for item in before]
+    kept[3] = "Plan van aanpak vastgesteld"  # the number of goals came from the goals' text
+    assert [item.summary for item in after[: len(before)]] == kept
     referred, involved, intake, plan, arrest, care, erased = after
     assert referred.details["given_name"] is None
     assert referred.details["family_name"] is None
@@ -563,10 +623,7 @@ def test_erasure_blanks_every_personal_field_of_earlier_entries_and_keeps_the_su
         "2026-01-12",
     )
     assert care.details == {"made_on": "2026-01-13", "summary": None}
-    assert erased.details == {
-        "erased_on": "2026-02-01",
-        "basis": "Verzoek tot verwijdering (art. 17 AVG)",
-    }
+    assert erased.details == {"erased_on": "2026-02-01", "basis": "avg-17-verzoek", "reason": None}
     stored = msgspec.json.encode([item.details for item in after])
     for personal in (b"Testjongere", b"Voorbeeld", b"PL-TEST", b"moeder", b"thuissituatie"):
         assert personal not in stored

@@ -1,0 +1,1 @@
+"""The data subject's rights: erasure, export, requests."""
