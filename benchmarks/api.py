@@ -110,6 +110,7 @@ from pga.store.database import (
     eventsourcing_env,
     with_database,
 )
+from pga.store.subject_keys import KEYS_DATABASE_SUFFIX
 from projections import read_models
 from projections.control import wait_for
 from projections.runner import head
@@ -1227,6 +1228,7 @@ def run(server_url: str, server: str, options: Options | None = None) -> Results
             measurements = _measure(options, url, servers, (tokens[0], tokens[1]), names)
     finally:
         drop_database(server_url, name)
+        drop_database(server_url, f"{name}{KEYS_DATABASE_SUFFIX}")
     return Results(options, server, _stack(), measurements, time.perf_counter() - started)
 
 

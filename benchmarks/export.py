@@ -34,6 +34,7 @@ from pga.audit.access_log import AccessEntry, append, create_access_log
 from pga.rights.export import SubjectExport, export_subject, to_html, to_json
 from pga.settings import Settings
 from pga.store.database import create_database, drop_database, with_database
+from pga.store.subject_keys import KEYS_DATABASE_SUFFIX
 from projections.caseload import Caseload
 from projections.runner import catch_up
 
@@ -200,6 +201,7 @@ def run(server_url: str, server: str) -> Results:
                 )
     finally:
         drop_database(server_url, name)
+        drop_database(server_url, f"{name}{KEYS_DATABASE_SUFFIX}")
 
 
 def main() -> None:

@@ -73,6 +73,7 @@ from pga.store.database import (
     with_database,
 )
 from pga.store.mapper import PlaintextProtector
+from pga.store.subject_keys import KEYS_DATABASE_SUFFIX
 from projections import read_models
 from projections.control import digest, wait_for
 from projections.runner import ProjectionError, Runner, head
@@ -628,6 +629,7 @@ def run(
             freshness = _freshness(url, app, models())
     finally:
         drop_database(server_url, name)
+        drop_database(server_url, f"{name}{KEYS_DATABASE_SUFFIX}")
     return Results(
         server=server,
         models=[model.name for model in models()],
