@@ -192,7 +192,7 @@ def command_handler(resource: Resource, route: CommandRoute) -> HTTPRouteHandler
             state.app, command_context(request), aggregate_id, version, data, others
         )
         if route.waits_for is not None:
-            _caught_up(state, route.waits_for, recorded.position)
+            caught_up(state, route.waits_for, recorded.position)
         return _answer(request, state, resource, route, recorded, viewer)
 
     # Litestar reads the handler's signature for validation and the OpenAPI document: the body
@@ -335,7 +335,7 @@ def _answer(
         linked_versions=dict(recorded.linked_versions) or None,
     )
     read_model = resource.read_model if viewer is None else resource.partner_read_model
-    if wants_representation(request) and _caught_up(state, read_model, recorded.position):
+    if wants_representation(request) and caught_up(state, read_model, recorded.position):
         representation = (
             resource.represent(state, recorded.aggregate_id)
             if viewer is None
@@ -356,7 +356,7 @@ def _answer(
     return Response(body, status_code=status, headers=headers)
 
 
-def _caught_up(state: ApiState, read_model: str, position: int) -> bool:
+def caught_up(state: ApiState, read_model: str, position: int) -> bool:
     """Wait for the read model; a stored command never fails because a read model lags."""
     try:
         with state.connection() as connection:

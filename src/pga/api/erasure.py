@@ -28,8 +28,8 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import Body, FromPath
 
 from pga.api.access import shown
-from pga.api.commands import _caught_up, etag, expected_version, strict_body
-from pga.api.problems import COMMAND_PROBLEMS, _spec
+from pga.api.commands import caught_up, etag, expected_version, strict_body
+from pga.api.problems import COMMAND_PROBLEMS, problem_spec
 from pga.api.state import TRAJECTORY_ROLES, api_state, command_context, requires
 from pga.domain.common import ERASURE_BASES, MAX_SHORT_TEXT, MAX_TEXT
 
@@ -110,7 +110,7 @@ class ErasureOut(msgspec.Struct, kw_only=True, rename="camel"):
     ],
     responses={
         **COMMAND_PROBLEMS,
-        409: _spec("De gegevens van de jongere zijn al verwijderd"),
+        409: problem_spec("De gegevens van de jongere zijn al verwijderd"),
     },
     sync_to_thread=True,
 )
@@ -129,7 +129,7 @@ def erase_subject(
         expected_version=expected_version(request),
     )
     shown(request, report.subject_id, *report.trajectories, *report.networks)
-    updated = all(_caught_up(state, name, report.position) for name in WAITS_FOR)
+    updated = all(caught_up(state, name, report.position) for name in WAITS_FOR)
     headers = {}
     if trajectory_id in report.versions:
         headers["ETag"] = etag(report.versions[trajectory_id])

@@ -336,7 +336,8 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}{where}"
 
 
-def _spec(description: str) -> ResponseSpec:
+def problem_spec(description: str) -> ResponseSpec:
+    """Document one problem+json response of an operation (for ``responses=``)."""
     return ResponseSpec(
         data_container=Problem,
         media_type=PROBLEM_JSON,
@@ -346,27 +347,27 @@ def _spec(description: str) -> ResponseSpec:
 
 
 _COMMON = {
-    400: _spec("Ongeldige invoer (veld, header of query-parameter)"),
-    401: _spec("Niet geauthenticeerd"),
-    403: _spec("Geen toegang voor deze rol of organisatie"),
-    406: _spec("Accept kan niet worden gehonoreerd"),
-    500: _spec("Interne fout"),
-    503: _spec("Database of leesmodel (tijdelijk) niet beschikbaar; zie Retry-After"),
+    400: problem_spec("Ongeldige invoer (veld, header of query-parameter)"),
+    401: problem_spec("Niet geauthenticeerd"),
+    403: problem_spec("Geen toegang voor deze rol of organisatie"),
+    406: problem_spec("Accept kan niet worden gehonoreerd"),
+    500: problem_spec("Interne fout"),
+    503: problem_spec("Database of leesmodel (tijdelijk) niet beschikbaar; zie Retry-After"),
 }
 #: Problem responses of every read operation.
-READ_PROBLEMS: dict[int, ResponseSpec] = {**_COMMON, 404: _spec("Niet gevonden")}
+READ_PROBLEMS: dict[int, ResponseSpec] = {**_COMMON, 404: problem_spec("Niet gevonden")}
 #: Problem responses of a command that creates an aggregate.
 CREATE_PROBLEMS: dict[int, ResponseSpec] = {
     **_COMMON,
-    409: _spec("De huidige toestand staat dit niet toe"),
-    413: _spec("Body te groot"),
-    415: _spec("Content-Type is niet application/json"),
-    422: _spec("Een domeinregel staat dit niet toe"),
+    409: problem_spec("De huidige toestand staat dit niet toe"),
+    413: problem_spec("Body te groot"),
+    415: problem_spec("Content-Type is niet application/json"),
+    422: problem_spec("Een domeinregel staat dit niet toe"),
 }
 #: Problem responses of a command on an existing aggregate (adds the concurrency ones).
 COMMAND_PROBLEMS: dict[int, ResponseSpec] = {
     **CREATE_PROBLEMS,
-    404: _spec("Niet gevonden"),
-    412: _spec("If-Match noemt niet de huidige versie"),
-    428: _spec("If-Match ontbreekt"),
+    404: problem_spec("Niet gevonden"),
+    412: problem_spec("If-Match noemt niet de huidige versie"),
+    428: problem_spec("If-Match ontbreekt"),
 }

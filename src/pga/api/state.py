@@ -5,13 +5,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 from litestar.exceptions import PermissionDeniedException
 
 from pga.api.access import request_id
 from pga.domain.catalogue import PartnerRole
+from pga.domain.clock import MUNICIPAL_TIME
 from pga.recording import Actor, CommandContext
 from projections.control import ReadModelUnavailable
 from projections.partner_views import Viewer
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 #: ``app.state`` key of the ``ApiState``.
 STATE_KEY = "pga"
-#: Dates (today, due dates) are the municipality's calendar dates.
-MUNICIPAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass

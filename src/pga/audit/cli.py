@@ -69,13 +69,15 @@ def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     history_parser = commands.add_parser(
         "history", help="every event of a trajectory or network, with who recorded it and why"
     )
-    history_parser.add_argument("id", type=_uuid, metavar="ID", help="trajectory or network id")
+    history_parser.add_argument(
+        "id", type=uuid_argument, metavar="ID", help="trajectory or network id"
+    )
     history_parser.set_defaults(command=_history)
 
     state = commands.add_parser(
         "state", help="the state of a trajectory or network at a version or at a moment"
     )
-    state.add_argument("id", type=_uuid, metavar="ID", help="trajectory or network id")
+    state.add_argument("id", type=uuid_argument, metavar="ID", help="trajectory or network id")
     when = state.add_mutually_exclusive_group(required=True)
     when.add_argument(
         "--at",
@@ -89,7 +91,7 @@ def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     diff = commands.add_parser(
         "diff", help="what changed between two versions, and the events that changed it"
     )
-    diff.add_argument("id", type=_uuid, metavar="ID", help="trajectory or network id")
+    diff.add_argument("id", type=uuid_argument, metavar="ID", help="trajectory or network id")
     diff.add_argument("from_version", type=_version, metavar="V1", help="the earlier version")
     diff.add_argument("to_version", type=_version, metavar="V2", help="the later version")
     diff.set_defaults(command=_diff)
@@ -100,7 +102,7 @@ def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     who = log.add_mutually_exclusive_group(required=True)
     who.add_argument(
         "--subject",
-        type=_uuid,
+        type=uuid_argument,
         metavar="ID",
         help="a youth's subject, trajectory or member id (all its ids count)",
     )
@@ -245,7 +247,8 @@ def _fail(name: str, message: str) -> None:
     sys.stderr.write(f"pga audit {name}: {message}\n")
 
 
-def _uuid(raw: str) -> UUID:
+def uuid_argument(raw: str) -> UUID:
+    """Parse a command-line id (an argparse type; a clear message for anything else)."""
     try:
         return UUID(raw)
     except ValueError:

@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
+
+MUNICIPAL_TIME = ZoneInfo("Europe/Amsterdam")
+"""Dates (today, due dates, what a document shows) are the municipality's calendar dates."""
 
 
 def system_clock() -> datetime:

@@ -10,21 +10,23 @@ municipality (the first of ``PGA_REGIE_ORGANISATIONS``). It prints the erasure r
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import sys
 from typing import TYPE_CHECKING
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import msgspec
 
 from pga.application import AggregateNotFound, open_application
+from pga.audit.cli import uuid_argument
 from pga.domain.catalogue import PartnerRole
 from pga.domain.common import ERASURE_BASES
 from pga.domain.errors import DomainError, SubjectAlreadyErased
 from pga.recording import Actor, CommandContext
 
 if TYPE_CHECKING:
+    import argparse
+
     from pga.settings import Settings
 
 EXIT_OK = 0
@@ -42,7 +44,9 @@ def configure_erase_parser(commands: argparse._SubParsersAction[argparse.Argumen
         "it is on, then destroy the youth's data keys: what was stored about the youth can no "
         "longer be read by anyone. Prints the erasure report (ids only).",
     )
-    erase.add_argument("id", type=_uuid, metavar="ID", help="the youth's subject or trajectory id")
+    erase.add_argument(
+        "id", type=uuid_argument, metavar="ID", help="the youth's subject or trajectory id"
+    )
     erase.add_argument(
         "--reason", required=True, help="why (free text; personal, erased with the rest)"
     )
@@ -78,11 +82,3 @@ def erase_command(arguments: argparse.Namespace, settings: Settings) -> int:
             return EXIT_REFUSED
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(report), indent=2).decode() + "\n")
     return EXIT_OK
-
-
-def _uuid(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        msg = "not an id (a UUID such as 0b6e…-…)"
-        raise argparse.ArgumentTypeError(msg) from None

@@ -33,7 +33,6 @@ the youth's rights and the retention periods. Every value is escaped with ``html
 
 from __future__ import annotations
 
-import argparse
 import html
 import os
 import re
@@ -43,7 +42,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import msgspec
 import psycopg
@@ -51,10 +49,12 @@ from psycopg import sql
 
 from pga.application import AggregateNotFound, open_application
 from pga.audit import access_log
+from pga.audit.cli import uuid_argument
 from pga.audit.history import aggregate_state
 from pga.audit.history import to_json as json_value
 from pga.audit.purposes import PURPOSES
 from pga.domain.catalogue import PartnerRole
+from pga.domain.clock import MUNICIPAL_TIME
 from pga.domain.network import (
     PERSON_LEVEL_STEPS,
     ActionCompleted,
@@ -82,6 +82,7 @@ from projections.runner import has_tracking, head, schema_name
 from projections.timeline import ROLE_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Iterable, Mapping, Sequence
 
     from pga.application import AnyAggregate, HistoryEntry, PgaApplication
@@ -92,8 +93,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 #: The read model that maps a youth's subject id to its trajectories.
 CASELOAD = "caseload"
-#: Dates and times in the document are the municipality's.
-LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 #: Event attributes that are the library's bookkeeping (shown as version and time instead).
 _BOOKKEEPING = frozenset({"originatorId", "originatorVersion", "timestamp", "originatorTopic"})
 
@@ -1114,7 +1113,7 @@ def _escape(value: object) -> str:
 
 
 def _moment(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M")
+    return moment.astimezone(MUNICIPAL_TIME).strftime("%d-%m-%Y %H:%M")
 
 
 def _code(code: str) -> str:
@@ -1153,7 +1152,9 @@ def configure_export_parser(commands: argparse._SubParsersAction[argparse.Argume
         "log. The read is itself written to the access log. The file is readable by its owner "
         "only; without --output the export goes to stdout.",
     )
-    export.add_argument("id", type=_uuid, metavar="ID", help="the youth's subject or trajectory id")
+    export.add_argument(
+        "id", type=uuid_argument, metavar="ID", help="the youth's subject or trajectory id"
+    )
     export.add_argument(
         "--format",
         type=ExportFormat,
@@ -1215,11 +1216,3 @@ def write_private_file(path: Path, content: bytes) -> None:
 
 def _fail(message: str) -> None:
     sys.stderr.write(f"pga subjects export: {message}\n")
-
-
-def _uuid(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        msg = "not an id (a UUID such as 0b6e…-…)"
-        raise argparse.ArgumentTypeError(msg) from None

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from pga.api.state import MUNICIPAL_TIME
 from pga.audit.access_log import record_cli_read
+from pga.domain.clock import MUNICIPAL_TIME
 from pga.store.database import resolve_database_url
 from projections.paging import MAX_PAGE_SIZE
 from projections.rights_requests import RequestStatus, RightsRequestItem, list_rights_requests

