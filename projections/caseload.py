@@ -42,6 +42,15 @@ What the columns mean, where the domain leaves a choice:
     ``SubjectErased`` blanks the names, the date of birth and the day the youth turns 18, and,
     as the aggregate drops the plan's goals, their due dates. An erased trajectory accepts no
     more commands, so it never raises a signal.
+``rights_requests_open``, ``rights_request_due_on``
+    The rights requests of the youth recorded on this trajectory (inzage, correctie,
+    verwijdering; ``RightsRequestReceived``) that are not completed, and the earliest due date
+    among them (an extension moves its request's; ``None``: none open). A request is overdue
+    when that date is before ``today`` (the municipality's calendar day), worked out at query
+    time. Unlike the signals this holds for closed and erased trajectories too: a request is
+    recorded on a closed trajectory, and the erasure request is completed after the erasure, so
+    its deadline must stay visible. Only the regisseur's caseload has these columns; partners
+    see nothing about rights requests (record kind ``rechtenverzoek``, partner ceiling none).
 
 Nothing stored depends on "today": age, the signals and whether something is overdue are worked
 out by the query functions from the ``today`` and ``CaseloadThresholds`` they are given. The rows
@@ -85,6 +94,9 @@ from pga.domain.trajectory import (
     Referred,
     RegisseurAssigned,
     RevisionStarted,
+    RightsRequestCompleted,
+    RightsRequestExtended,
+    RightsRequestReceived,
     SubjectErased,
     TrajectoryStatus,
     corrected_value,
@@ -152,6 +164,14 @@ class CaseloadRecord(msgspec.Struct):
     """Who gets the information letter (``LetterRecipients``)."""
     letter_sent_on: date | None
     """When the information letter was sent (``None``: not yet)."""
+    rights_requests_open: int
+    """How many rights requests recorded on the trajectory are not completed."""
+    rights_request_due_on: date | None
+    """The earliest due date among them (``None``: none open)."""
+    open_rights_request_ids: list[UUID]
+    """The open rights requests, in the order they were received."""
+    open_rights_request_due_dates: list[date]
+    """Their due dates, in the same order."""
 
 
 CASELOAD = Table(
@@ -183,6 +203,10 @@ CASELOAD = Table(
         ("next_case_conference_on", "date"),
         ("letter_recipients", "text NOT NULL"),
         ("letter_sent_on", "date"),
+        ("rights_requests_open", "integer NOT NULL"),
+        ("rights_request_due_on", "date"),
+        ("open_rights_request_ids", "uuid[] NOT NULL"),
+        ("open_rights_request_due_dates", "date[] NOT NULL"),
     ),
     key=("trajectory_id",),
     indexes=(("regisseur_user", "status"),),
@@ -229,7 +253,8 @@ class Caseload(ReadModel):
     name: ClassVar[str] = "caseload"
     #: Version 3: corrections by field change the names and the date of birth.
     #: 4: erasure sets the letter's recipients as for an unknown date of birth.
-    version: ClassVar[int] = 4
+    #: 5: the open rights requests and the earliest of their due dates.
+    version: ClassVar[int] = 5
     tables: ClassVar[tuple[Table, ...]] = (CASELOAD,)
 
     def __init__(self) -> None:
@@ -251,6 +276,9 @@ class Caseload(ReadModel):
             SubjectErased: _subject_erased,
             InformationLetterSent: _information_letter_sent,
             CorrectionRecorded: _corrected,
+            RightsRequestReceived: _rights_request_received,
+            RightsRequestExtended: _rights_request_extended,
+            RightsRequestCompleted: _rights_request_completed,
         }
         for event_class, status in _STATUS_OF.items():
             self._handlers[event_class] = _status_setter(status)
@@ -327,6 +355,10 @@ def _referred(event: Referred) -> CaseloadRecord:
         next_case_conference_on=None,
         letter_recipients=letter_recipients(event.born_on, event.referred_on).value,
         letter_sent_on=None,
+        rights_requests_open=0,
+        rights_request_due_on=None,
+        open_rights_request_ids=[],
+        open_rights_request_due_dates=[],
     )
 
 
@@ -421,6 +453,30 @@ def _corrected(event: CorrectionRecorded, row: CaseloadRecord) -> None:
             row.family_name = value
 
 
+def _refresh_rights_requests(row: CaseloadRecord) -> None:
+    row.rights_requests_open = len(row.open_rights_request_ids)
+    row.rights_request_due_on = min(row.open_rights_request_due_dates, default=None)
+
+
+def _rights_request_received(event: RightsRequestReceived, row: CaseloadRecord) -> None:
+    row.open_rights_request_ids.append(event.request_id)
+    row.open_rights_request_due_dates.append(event.due_on)
+    _refresh_rights_requests(row)
+
+
+def _rights_request_extended(event: RightsRequestExtended, row: CaseloadRecord) -> None:
+    index = row.open_rights_request_ids.index(event.request_id)
+    row.open_rights_request_due_dates[index] = event.due_on
+    _refresh_rights_requests(row)
+
+
+def _rights_request_completed(event: RightsRequestCompleted, row: CaseloadRecord) -> None:
+    index = row.open_rights_request_ids.index(event.request_id)
+    del row.open_rights_request_ids[index]
+    del row.open_rights_request_due_dates[index]
+    _refresh_rights_requests(row)
+
+
 def _subject_erased(_event: SubjectErased, row: CaseloadRecord) -> None:
     # As the aggregate: the personal values go, and so do the plan's goals (their text is).
     row.erased = True
@@ -509,6 +565,7 @@ class SortKey(StrEnum):
     STATUS = "status"
     OPEN_INTERVENTIONS = "open_interventions"
     PARTNERS = "partners"
+    RIGHTS_REQUEST_DUE_ON = "rights_request_due_on"
 
 
 class CaseloadQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -528,6 +585,8 @@ class CaseloadQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     offence_category: str | None = None
     signal: str | None = None
     """Only trajectories with this ``Signal``."""
+    rights_request_overdue: bool | None = None
+    """``True``: only trajectories with an overdue rights request; ``False``: only without."""
     sort: str = SortKey.NEXT_DUE_ON.value
     order: str = "asc"
     page: int = 1
@@ -566,6 +625,17 @@ class InformationLetter(msgspec.Struct, frozen=True, kw_only=True, rename="camel
     """When it was sent (``None``: not yet)."""
 
 
+class OpenRightsRequests(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """The youth's rights requests on the trajectory that are not completed (the regie's only)."""
+
+    open: int
+    """How many are open."""
+    due_on: date | None
+    """The earliest due date among them (``None``: none open)."""
+    overdue: bool
+    """One of them is due before today (the municipality's calendar day)."""
+
+
 class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One trajectory on the caseload, with what is relative to the query's ``today``."""
 
@@ -591,6 +661,8 @@ class CaseloadItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     partners: int
     erased: bool
     information_letter: InformationLetter
+    rights_requests: OpenRightsRequests
+    """Open rights requests and whether one is overdue (closed and erased trajectories too)."""
     signals: list[Signal]
     """The signals on ``today``, in ``Signal`` order (none for closed or erased trajectories)."""
 
@@ -607,11 +679,13 @@ class CaseloadPage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 _ORDERS = {"asc": sql.SQL("ASC"), "desc": sql.SQL("DESC")}
 #: The stored columns of the information letter (shown as ``CaseloadItem.information_letter``).
 _LETTER = ("letter_recipients", "letter_sent_on")
+#: The stored columns of the open rights requests (shown as ``CaseloadItem.rights_requests``).
+_RIGHTS = ("rights_requests_open", "rights_request_due_on")
 #: The stored columns a ``CaseloadItem`` shows (not the ones the due dates are worked out from).
 _SELECTED = tuple(
     name
     for name in CASELOAD.column_names
-    if name in CaseloadItem.__struct_fields__ or name in _LETTER
+    if name in CaseloadItem.__struct_fields__ or name in _LETTER or name in _RIGHTS
 )
 _CLOSED = sql.SQL("c.status = ANY(%(closed_statuses)s)")
 _OPEN = sql.SQL("c.status <> ALL(%(closed_statuses)s)")
@@ -626,6 +700,8 @@ _SIGNALS: dict[Signal, sql.Composable] = {
         )
     ),
 }
+#: An open rights request is due before today (on any trajectory, closed or erased too).
+_RIGHTS_OVERDUE = sql.SQL("coalesce(c.rights_request_due_on < %(today)s, false)")
 
 
 def list_caseload(
@@ -655,6 +731,9 @@ def list_caseload(
         params["offence"] = query.offence_category
     if query.signal is not None:
         conditions.append(_SIGNALS[Signal(query.signal)])
+    if query.rights_request_overdue is not None:
+        overdue = _RIGHTS_OVERDUE if query.rights_request_overdue else sql.SQL("NOT {}")
+        conditions.append(overdue.format(_RIGHTS_OVERDUE))
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
     column = sql.Identifier(SortKey(query.sort).value)
     direction = _ORDERS[query.order]
@@ -735,15 +814,25 @@ def _select(
 
 def _statement(table: sql.Identifier, where: sql.Composable, order: sql.Composable) -> sql.Composed:
     return sql.SQL(
-        "SELECT {columns}, {signals} FROM {table} AS c WHERE {where} ORDER BY {order}"
-    ).format(columns=_COLUMNS, signals=_SIGNAL_COLUMNS, table=table, where=where, order=order)
+        "SELECT {columns}, {signals}, {rights_overdue} FROM {table} AS c WHERE {where}"
+        " ORDER BY {order}"
+    ).format(
+        columns=_COLUMNS,
+        signals=_SIGNAL_COLUMNS,
+        rights_overdue=_RIGHTS_OVERDUE,
+        table=table,
+        where=where,
+        order=order,
+    )
 
 
 def _item(row: tuple[Any, ...], today: date, thresholds: CaseloadThresholds) -> CaseloadItem:
     stored = dict(zip(_SELECTED, row, strict=False))
     flags = row[len(_SELECTED) : len(_SELECTED) + len(Signal)]
+    rights_overdue = bool(row[len(_SELECTED) + len(Signal)])
     born_on: date | None = stored["born_on"]
     recipients, sent_on = (stored.pop(name) for name in _LETTER)
+    requests_open, request_due_on = (stored.pop(name) for name in _RIGHTS)
     return CaseloadItem(
         **stored | {"status": TrajectoryStatus(stored["status"])},
         age=None if born_on is None else age_on(born_on, today),
@@ -751,6 +840,9 @@ def _item(row: tuple[Any, ...], today: date, thresholds: CaseloadThresholds) -> 
             recipients=LetterRecipients(recipients),
             due_on=thresholds.information_letter_due_on(stored["referred_on"]),
             sent_on=sent_on,
+        ),
+        rights_requests=OpenRightsRequests(
+            open=requests_open, due_on=request_due_on, overdue=rights_overdue
         ),
         signals=[signal for signal, flag in zip(Signal, flags, strict=True) if flag],
     )

@@ -16,6 +16,9 @@ the graph is put together with SQL joins at query time:
 ``incidents`` (trajectory_id, version)
     one row per event that names the youth as a suspect with a police reference: the referral,
     an arrest, a police contact in the role ``verdachte`` (a victim or a witness is not a suspect).
+    A correction of the referral's police reference (``CorrectionRecorded.corrected_fields``)
+    replaces the referral's row with the corrected reference's digest, so the co-suspect links
+    follow the corrected value, as every other view shows it.
 
 Youth identity. A member linked to a trajectory is the trajectory's subject, so the same youth on
 two networks (or with two trajectories) is one node; a member without a trajectory is a youth of
@@ -44,8 +47,9 @@ Privacy.
   police references); the subject mapping stays, as it holds no personal data.
 
 Not read: ``NetworkLinked``/``NetworkUnlinked`` (the name list's ``MemberPlaced`` and member
-removal already say the same, in the network's own order) and ``CorrectionRecorded`` (its
-correction is free text, so a corrected police reference is not applied).
+removal already say the same, in the network's own order), and of ``CorrectionRecorded`` only a
+corrected ``police_reference`` (a free-text correction changes no value; names and dates of
+birth are not in the graph).
 """
 
 from __future__ import annotations
@@ -68,7 +72,13 @@ from pga.domain.network import (
     StepAdvanced,
     SteppedBack,
 )
-from pga.domain.trajectory import ArrestRecorded, PoliceContactRecorded, Referred, SubjectErased
+from pga.domain.trajectory import (
+    ArrestRecorded,
+    CorrectionRecorded,
+    PoliceContactRecorded,
+    Referred,
+    SubjectErased,
+)
 from pga.privacy.pseudonym import youth_reference
 from projections.base import (
     Batch,
@@ -92,6 +102,8 @@ N = NetworkStep
 
 #: The police-contact role (catalogue code) of a suspect.
 SUSPECT_ROLE = "verdachte"
+#: The correctable field (``CORRECTABLE_FIELDS``) the graph derives an incident from.
+POLICE_REFERENCE = "police_reference"
 
 _INCIDENT_PERSON = b"pga-incident"
 _MAX_KEY_BYTES = 64
@@ -197,7 +209,8 @@ class NetworkGraph(DispatchingReadModel):
 
     name: ClassVar[str] = "network_graph"
     #: 2: an erased member (``MemberErased``) leaves the graph like a removed one.
-    version: ClassVar[int] = 2
+    #: 3: a corrected police reference of the referral replaces its incident digest.
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (NETWORKS, MEMBERS, SUBJECTS, INCIDENTS)
 
     @classmethod
@@ -226,6 +239,7 @@ class NetworkGraph(DispatchingReadModel):
             Referred: self._referred,
             ArrestRecorded: self._arrested,
             PoliceContactRecorded: self._police_contact,
+            CorrectionRecorded: self._corrected,
             SubjectErased: self._subject_erased,
         }
 
@@ -234,11 +248,21 @@ class NetworkGraph(DispatchingReadModel):
     def load(self, batch: Batch, envelopes: Sequence[Envelope]) -> None:
         """Fetch the network rows and name lists the batch changes.
 
-        Subjects and incidents are never loaded: a row is new by construction (keyed by the
-        trajectory, or by the event's version) and erasure deletes by trajectory in ``save``.
+        Subjects are never loaded, nor incidents, but those of the trajectories whose police
+        reference the batch corrects: a row is new by construction (keyed by the trajectory, or
+        by the event's version), a correction replaces a stored one, and erasure deletes by
+        trajectory in ``save``.
         """
         self.networks.load(batch, "network_id", aggregate_ids(envelopes, _CHANGES_NETWORK))
         self.members.load(batch, "network_id", aggregate_ids(envelopes, _REMOVES_MEMBERS))
+        corrected = {
+            envelope.event.originator_id
+            for envelope in envelopes
+            if isinstance(envelope.event, CorrectionRecorded)
+            and _corrected_reference(envelope.event) is not None
+        }
+        if corrected:
+            self.incidents.load(batch, "trajectory_id", corrected)
 
     def save(self, batch: Batch) -> None:
         """Write the changes; delete the stored incidents of erased subjects first."""
@@ -318,12 +342,28 @@ class NetworkGraph(DispatchingReadModel):
             digest = incident_digest(police_reference, self._key)
             self.incidents.put(IncidentRecord(trajectory_id, version, digest))
 
+    def _corrected(self, event: CorrectionRecorded) -> None:
+        # Only the referral's facts are corrected by field (its incident is at that version).
+        reference = _corrected_reference(event)
+        if reference is None:
+            return
+        trajectory_id, version = event.originator_id, event.corrects_version
+        self.incidents.remove(trajectory_id, version)
+        self._incident(trajectory_id, version, reference)
+
     def _subject_erased(self, event: SubjectErased) -> None:
         trajectory_id = event.originator_id
         pending = [row.version for row in self.incidents.where("trajectory_id", trajectory_id)]
         for version in pending:
             self.incidents.remove(trajectory_id, version)
         self._erased.add(trajectory_id)
+
+
+def _corrected_reference(event: CorrectionRecorded) -> str | None:
+    """Return the police reference a correction sets (``None``: it corrects no reference)."""
+    return next(
+        (item.value for item in event.corrected_fields if item.field == POLICE_REFERENCE), None
+    )
 
 
 # --- queries ---

@@ -610,7 +610,7 @@ class PartnerViews(ReadModel):
             self._pending.demotions.append((aggregate_id, audience, version))
         elif name == "CorrectionRecorded":
             self._correct(event)
-        elif name == "SubjectErased":
+        elif name in {"SubjectErased", "NetworkErased"}:
             for row in list(self.entries.where("aggregate_id", aggregate_id)):
                 if row.version <= version:
                     row.details = _json(_erased(row.kind, msgspec.json.decode(row.details)))

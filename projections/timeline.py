@@ -85,7 +85,11 @@ from pga.domain.network import (
     MemberPlaced,
     MemberRemoved,
     MonitoringRecorded,
+    NameListErased,
+    NetworkErased,
     NetworkFileClosed,
+    NetworkLegalHoldLifted,
+    NetworkLegalHoldPlaced,
     NetworkOpened,
     NetworkPartnerJoined,
     NetworkPartnerLeft,
@@ -114,6 +118,8 @@ from pga.domain.trajectory import (
     InterventionPlanned,
     InterventionStarted,
     JitStepRecorded,
+    LegalHoldLifted,
+    LegalHoldPlaced,
     LifeDomainScored,
     MayorOrderExtended,
     MayorOrderIssued,
@@ -598,7 +604,15 @@ _ERASED_SUMMARIES = {
 }
 
 
-def _blank_personal_fields(event: SubjectErased, timeline: Timeline) -> None:
+def _hold_placed(event: LegalHoldPlaced | NetworkLegalHoldPlaced, _timeline: Timeline) -> str:
+    return f"Bewaring ingesteld ({event.basis}): bewaartermijn opgeschort"
+
+
+def _name_list_erased(event: NameListErased, _timeline: Timeline) -> str:
+    return f"Namenlijst vernietigd ({len(event.member_ids)} jongere(n), bewaartermijn verstreken)"
+
+
+def _blank_personal_fields(event: SubjectErased | NetworkErased, timeline: Timeline) -> None:
     earlier = [
         row
         for row in timeline.entries.where("aggregate_id", event.originator_id)
@@ -660,7 +674,7 @@ def _destroy_names(
         blanked = dict.fromkeys(_PERSONAL_FIELDS.get(row.kind, ()))
         if row.kind == "MemberPlaced":
             blanked[_TRAJECTORY_LINK] = None  # the link leads to the named trajectory
-        if row.kind in {*about_member, "ActionPlanned"}:
+        if row.kind in {*about_member, "ActionPlanned", "ActionCompleted"}:
             blanked[_MEMBER_ID] = None  # a linked youth's member id is its subject id
         if any(details.get(name) is not None for name in blanked):
             row.details = _json_text({**details, **blanked})
@@ -795,6 +809,19 @@ EVENT_KINDS: Mapping[type[PgaEvent], EventKind] = dict(
         _kind(StepAdvanced, N, _step_advanced, "on"),
         _kind(SteppedBack, N, _stepped_back, "on", _destroy_names),
         _kind(NetworkFileClosed, N, _fixed("Groepsdossier gesloten"), "on", _destroy_names),
+        _kind(LegalHoldPlaced, T, _hold_placed, "placed_on"),
+        _kind(LegalHoldLifted, T, _fixed("Bewaring opgeheven"), "lifted_on"),
+        _kind(NetworkLegalHoldPlaced, N, _hold_placed, "placed_on"),
+        _kind(NetworkLegalHoldLifted, N, _fixed("Bewaring opgeheven"), "lifted_on"),
+        # The closing destroyed the list in the timeline already; now its keys are gone too.
+        _kind(NameListErased, N, _name_list_erased, "erased_on"),
+        _kind(
+            NetworkErased,
+            N,
+            _fixed("Groepsdossier vernietigd (bewaartermijn verstreken)"),
+            "erased_on",
+            _blank_personal_fields,
+        ),
     )
 )
 """Every event kind of both aggregates and how the timeline shows it."""
@@ -826,6 +853,7 @@ _NEEDS_ENTRIES = frozenset(
         MemberErased,
         SteppedBack,
         NetworkFileClosed,
+        NetworkErased,
     }
 )
 
@@ -849,8 +877,9 @@ class Timeline(ReadModel):
     name: ClassVar[str] = "timeline"
     #: Version 2: corrections by field change the corrected entry; rights requests.
     #: 3: ``MemberErased`` (an erased member's entries lose what they said about the member),
-    #: and erasure drops the goal counts from the plans' summaries.
-    version: ClassVar[int] = 3
+    #: and erasure drops the goal counts from the plans' summaries. 4: legal holds, and the
+    #: retention's tombstones (``NetworkErased`` blanks the network's personal fields).
+    version: ClassVar[int] = 4
     tables: ClassVar[tuple[Table, ...]] = (ENTRIES, ENTITIES)
 
     def __init__(self) -> None:

@@ -1613,6 +1613,148 @@ class PgaApplication(Application[UUID]):
             versions={aggregate.id: aggregate.version for aggregate in (*pending, *networks)},
         )
 
+    def erase_trajectory(
+        self, context: CommandContext, trajectory_id: UUID, *, reason: str, basis: str
+    ) -> ErasureReport:
+        """Erase one trajectory's personal data (retention of a closed trajectory).
+
+        Unlike ``erase_subject`` the youth's other trajectories and name-list entries stay: only
+        this trajectory gets ``SubjectErased`` and only the data keys of its own records are
+        destroyed. Refused while the trajectory is under a legal hold.
+        """
+        keys = self._key_store()
+        trajectory = self._load(Trajectory, trajectory_id)
+        with clock.recording_clock(self.clock):
+            erased_on = today()
+            trajectory.erase_subject(erased_on=erased_on, basis=basis, why=reason)
+        recorded = self._save(context, trajectory)
+        destroyed = keys.destroy(self._key_ids([trajectory_id], frozenset({trajectory_id})))
+        self._refresh_after_erasure(trajectory_id)
+        return ErasureReport(
+            subject_id=trajectory.subject_id,
+            trajectories=(trajectory_id,),
+            networks=(),
+            keys_destroyed=destroyed,
+            erased_on=erased_on,
+            basis=basis,
+            position=recorded.position,
+            versions={trajectory_id: trajectory.version},
+        )
+
+    def erase_name_list(
+        self, context: CommandContext, network_id: UUID, *, basis: str
+    ) -> ErasureReport:
+        """Destroy a closed network's name list: its members' entries in this network only.
+
+        ``NameListErased`` names every member ever placed on this network's list; the data keys
+        of their entries here are destroyed. Their trajectories and their entries in other
+        networks stay. Refused while the network is under a legal hold.
+        """
+        keys = self._key_store()
+        network = self._load(YouthNetwork, network_id)
+        members = self._members_placed(network_id)
+        with clock.recording_clock(self.clock):
+            erased_on = today()
+            network.erase_name_list(erased_on=erased_on, basis=basis, member_ids=tuple(members))
+        recorded = self._save(context, network)
+        destroyed = keys.destroy(self._key_ids([network_id], frozenset(members)))
+        self._refresh_after_erasure(network_id)
+        return ErasureReport(
+            subject_id=network_id,
+            trajectories=(),
+            networks=(network_id,),
+            keys_destroyed=destroyed,
+            erased_on=erased_on,
+            basis=basis,
+            position=recorded.position,
+            versions={network_id: network.version},
+        )
+
+    def erase_network(
+        self, context: CommandContext, network_id: UUID, *, basis: str
+    ) -> ErasureReport:
+        """Erase a closed network's file: its group-level text and whatever name list is left.
+
+        Records ``NetworkErased`` and destroys every data key the network's records use (the
+        network's own and its members' entries here). Refused under a legal hold.
+        """
+        keys = self._key_store()
+        network = self._load(YouthNetwork, network_id)
+        subjects = frozenset({network_id, *self._members_placed(network_id)})
+        with clock.recording_clock(self.clock):
+            erased_on = today()
+            network.erase_file(erased_on=erased_on, basis=basis)
+        recorded = self._save(context, network)
+        destroyed = keys.destroy(self._key_ids([network_id], subjects))
+        self._refresh_after_erasure(network_id)
+        return ErasureReport(
+            subject_id=network_id,
+            trajectories=(),
+            networks=(network_id,),
+            keys_destroyed=destroyed,
+            erased_on=erased_on,
+            basis=basis,
+            position=recorded.position,
+            versions={network_id: network.version},
+        )
+
+    def place_legal_hold(
+        self,
+        context: CommandContext,
+        aggregate_id: UUID,
+        *,
+        hold_id: UUID,
+        placed_on: date,
+        basis: str,
+        reason: str,
+    ) -> Recorded:
+        """Place a legal hold on a trajectory or a network (no retention term erases it)."""
+        aggregate = self._any(aggregate_id, None)
+        if not isinstance(aggregate, Trajectory | YouthNetwork):
+            raise AggregateNotFound("trajectory or network", aggregate_id)
+        with clock.recording_clock(self.clock):
+            aggregate.place_legal_hold(
+                hold_id=hold_id, placed_on=placed_on, basis=basis, why=reason
+            )
+        return self._save(context, aggregate, entity_id=hold_id)
+
+    def lift_legal_hold(
+        self,
+        context: CommandContext,
+        aggregate_id: UUID,
+        *,
+        hold_id: UUID,
+        lifted_on: date,
+        reason: str,
+    ) -> Recorded:
+        """Lift a legal hold of a trajectory or a network."""
+        aggregate = self._any(aggregate_id, None)
+        if not isinstance(aggregate, Trajectory | YouthNetwork):
+            raise AggregateNotFound("trajectory or network", aggregate_id)
+        with clock.recording_clock(self.clock):
+            aggregate.lift_legal_hold(hold_id=hold_id, lifted_on=lifted_on, why=reason)
+        return self._save(context, aggregate, entity_id=hold_id)
+
+    def members_placed(self, network_id: UUID) -> list[UUID]:
+        """Return every member ever placed on a network's name list (ids from the clear data)."""
+        return self._members_placed(network_id)
+
+    def _members_placed(self, network_id: UUID) -> list[UUID]:
+        mapper = cast("PgaMapper", self.mapper)
+        topic = get_topic(MemberPlaced)
+        found = {
+            UUID(mapper.data_of(stored)["member_id"])
+            for stored in self.recorder.select_events(network_id)
+            if stored.topic == topic
+        }
+        return sorted(found)
+
+    def _key_store(self) -> SubjectKeyStore:
+        if self.keys is None:
+            msg = "erasure needs the per-subject key store"
+            raise ApplicationError(msg)
+        return self.keys
+
     def _youth_of(self, subject_or_trajectory_id: UUID) -> tuple[UUID, list[UUID]]:
         """Return the youth's subject id and every trajectory of that youth."""
         referrals = [

@@ -36,6 +36,7 @@ from pga.demo import demo_application_options, generate, summarize
 from pga.demo.partners import PARTNERS
 from pga.domain.catalogue import PartnerRole
 from pga.rights.cli import add_subject_commands
+from pga.rights.retention_cli import add_retention_commands
 from pga.settings import DATABASE_SCHEMA, DATABASE_URL, Settings, SettingsError
 from pga.store.database import (
     DatabaseStatus,
@@ -118,6 +119,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_db_commands(subparsers)
     add_audit_commands(subparsers)
     add_subject_commands(subparsers)
+    add_retention_commands(subparsers)
     add_key_commands(subparsers)
     _add_demo_commands(subparsers)
     _add_projection_commands(subparsers)

@@ -52,6 +52,11 @@ ACCESS_PURPOSES = "PGA_ACCESS_PURPOSES"
 AUDIT_ORGANISATIONS = "PGA_AUDIT_ORGANISATIONS"
 CREATE_TABLES = "PGA_CREATE_TABLES"
 ACCESS_LOG_MAX_DELAY_MS = "PGA_ACCESS_LOG_MAX_DELAY_MS"
+RETENTION_AGE_LIMIT = "PGA_RETENTION_AGE_LIMIT"
+RETENTION_TRAJECTORY_YEARS = "PGA_RETENTION_TRAJECTORY_YEARS"
+RETENTION_NAME_LIST_DAYS = "PGA_RETENTION_NAME_LIST_DAYS"
+RETENTION_NETWORK_YEARS = "PGA_RETENTION_NETWORK_YEARS"
+RETENTION_INTERVAL_HOURS = "PGA_RETENTION_INTERVAL_HOURS"
 #: A master key is exactly this many random bytes (given base64-encoded).
 MASTER_KEY_BYTES = 32
 _MIN_SECRET_LENGTH = 32
@@ -148,6 +153,17 @@ class Settings:
     access_purposes: Mapping[str, str] = field(default_factory=dict)
     """Per role, the purpose its reads are logged with when a request names none (role value →
     a code of ``pga.audit.purposes.PURPOSES``); roles not named keep the built-in default."""
+    retention_age_limit: int = 23
+    """Everything about a youth is erased on this birthday (``pga.rights.retention``)."""
+    retention_trajectory_years: int = 5
+    """A closed trajectory is erased this many years after its closing."""
+    retention_name_list_days: int = 0
+    """A closed network's name list is destroyed this many days after its closing."""
+    retention_network_years: int = 5
+    """A closed network's file is erased this many years after its closing."""
+    retention_interval_hours: int = 24
+    """How often ``pga serve`` runs retention (in one worker; the first run at the start);
+    0: never (run ``pga retention run`` from a scheduler instead)."""
     audit_organisations: tuple[str, ...] = ()
     """Whose ``auditor`` role may use the auditor's API; empty: any organisation's (the identity
     provider decides who is an auditor: an audit office, the data protection officer)."""
@@ -206,6 +222,19 @@ class Settings:
             ),
             access_purposes=_read(env, ACCESS_PURPOSES, {}, _access_purposes),
             audit_organisations=_read(env, AUDIT_ORGANISATIONS, (), _organisations),
+            retention_age_limit=_read(env, RETENTION_AGE_LIMIT, 23, _integer_between(18, 120)),
+            retention_trajectory_years=_read(
+                env, RETENTION_TRAJECTORY_YEARS, 5, _integer_between(0, 100)
+            ),
+            retention_name_list_days=_read(
+                env, RETENTION_NAME_LIST_DAYS, 0, _integer_between(0, 36_500)
+            ),
+            retention_network_years=_read(
+                env, RETENTION_NETWORK_YEARS, 5, _integer_between(0, 100)
+            ),
+            retention_interval_hours=_read(
+                env, RETENTION_INTERVAL_HOURS, 24, _integer_between(0, 8_760)
+            ),
         ).checked()
 
     def checked(self) -> Settings:

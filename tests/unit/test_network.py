@@ -857,6 +857,12 @@ NOT_COMMANDS = frozenset(
         "upcast_v1_v2",
         "subject_entries",  # the store's hint: members' entries under their own keys
         "erase_member",  # erasure is no network command (PgaApplication.erase_subject)
+        "upcast_v2_v3",
+        # Retention and legal holds apply to a closed file (tests/unit/test_retention.py).
+        "place_legal_hold",
+        "lift_legal_hold",
+        "erase_name_list",
+        "erase_file",
     }
 )
 

@@ -410,6 +410,9 @@ RIGHTS_REQUESTS = frozenset(
         "receive_rights_request",
         "extend_rights_request",
         "complete_rights_request",
+        # Legal holds apply to closed trajectories too (tests/unit/test_retention.py).
+        "place_legal_hold",
+        "lift_legal_hold",
     }
 )
 NOT_COMMANDS = frozenset(
@@ -424,6 +427,7 @@ NOT_COMMANDS = frozenset(
         "class_version",
         "upcast_v1_v2",
         "upcast_v2_v3",
+        "upcast_v3_v4",
     }
 )
 

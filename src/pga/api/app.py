@@ -36,6 +36,7 @@ from pga.api.state import STATE_KEY, ApiState
 from pga.application import PgaApplication, open_application
 from pga.audit.access_log import AccessLogWriter, create_access_log, require_access_log
 from pga.privacy.policy import Policy, load_policy
+from pga.rights.retention import RetentionSchedule
 from pga.store.database import resolve_database_url
 from projections import read_models
 from projections.config import caseload_thresholds, figures_minimum_cell, step_deadlines
@@ -107,11 +108,13 @@ def create_app(
     run_projections: bool | None = None,
     application: PgaApplication | None = None,
     log_access: bool = True,
+    run_retention: bool = False,
 ) -> Litestar:
     """Build the API (``run_projections`` defaults to ``PGA_SERVE_PROJECTIONS``).
 
     ``log_access=False`` leaves the access log out: only for the benchmark's baseline, which
-    measures what writing it costs.
+    measures what writing it costs. ``run_retention``: run the retention terms on the schedule
+    ``PGA_RETENTION_INTERVAL_HOURS`` sets (what ``pga serve`` does; one worker runs it).
     """
     keys = verification_keys(settings)
     policy = load_policy()
@@ -134,10 +137,13 @@ def create_app(
         app.state[STATE_KEY] = state
         stop = threading.Event()
         runner = _start_runner(state, stop) if project else None
+        schedule = _start_retention(state) if run_retention else None
         try:
             yield
         finally:
             stop.set()
+            if schedule is not None:
+                await anyio.to_thread.run_sync(schedule.close)
             if runner is not None:
                 await anyio.to_thread.run_sync(runner.join)
             await anyio.to_thread.run_sync(_close_state, state, application is None)
@@ -249,6 +255,21 @@ def _close_state(state: ApiState, close_application: bool) -> None:  # noqa: FBT
     state.pool.close()
     if close_application:
         state.app.close()
+
+
+def _start_retention(state: ApiState) -> RetentionSchedule | None:
+    """Start the retention schedule (``None`` when ``PGA_RETENTION_INTERVAL_HOURS`` is 0)."""
+    hours = state.settings.retention_interval_hours
+    if not hours:
+        return None
+    schedule = RetentionSchedule(
+        state.app,
+        state.settings,
+        resolve_database_url(state.settings),
+        interval_hours=hours,
+    )
+    schedule.start()
+    return schedule
 
 
 def _start_runner(state: ApiState, stop: threading.Event) -> threading.Thread:

@@ -8,10 +8,14 @@ as a download (``Content-Disposition: attachment``) that no cache may keep
 (``Cache-Control: no-store``). Only the regisseur: a partner's view is limited by the privacy
 policy, and an export would show it everything (403).
 
-The youth's other trajectories are found in the caseload, so the handler first waits for the
-caseload to reach the log's head (at most ``PGA_API_WAIT_SECONDS``, else 503): an export made
-right after a referral still holds it. The response is written to the access log naming every id
-it shows (the subject id and each trajectory id), so the youth's next export lists this one.
+The id in the path is one of the youth's trajectory ids or the youth's subject id; a youth who
+is only on youth networks' name lists (no trajectory) is exported by its member id, which is its
+subject id. Both work after erasure too: the export then shows what remains (ids, tombstones,
+dates that are not personal, the access log), each erased value as ``null``. The youth's other
+trajectories are found in the caseload, so the handler first waits for the caseload to reach the
+log's head (at most ``PGA_API_WAIT_SECONDS``, else 503): an export made right after a referral
+still holds it. The response is written to the access log naming every id it shows (the subject
+id and each trajectory id), so the youth's next export lists this one.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ TrajectoryId = FromPath[UUID]
 #: The download's headers, as the OpenAPI document describes them.
 _HEADERS = {
     "API-Version": "De volledige versie van de API (semver).",
-    "Content-Disposition": 'attachment; filename="inzage-<traject-id>.json" (of .html)',
+    "Content-Disposition": 'attachment; filename="inzage-<id>.json" (of .html)',
     "Cache-Control": "no-store: geen cache mag het bewaren",
 }
 
@@ -101,7 +105,11 @@ class ExportOperation(Operation):
         "Alle trajecten van de jongere met elke gebeurtenis en haar metadata (ook het BSN), "
         "de huidige toestand, de plaats op namenlijsten, de betrokken organisaties en het "
         "toegangslogboek: wie de gegevens wanneer, in welke rol en waarom bekeek. Als download "
-        "(JSON of HTML); alleen voor de regisseur."
+        "(JSON of HTML); alleen voor de regisseur. Het id is een traject-id of het "
+        "subject-id van de jongere; een jongere die alleen op een namenlijst staat, heeft "
+        "alleen een subject-id (het lid-id). Ook na verwijdering: dan met wat er over is (ids, "
+        "verwijderingsmarkeringen, data die geen persoonsgegeven zijn, het toegangslogboek); "
+        "een verwijderde waarde is null en staat in erasedFields."
     ),
     tags=[TAG],
     guards=[requires(*TRAJECTORY_ROLES)],
@@ -121,7 +129,7 @@ def export_subject_data(
     trajectory_id: TrajectoryId,
     export_format: Format = ExportFormat.JSON,
 ) -> Response[bytes]:
-    """Return the youth's export as a download (404 for an id that is not a trajectory)."""
+    """Return the youth's export as a download (404: no trajectory or youth has this id)."""
     state = api_state(request)
     with state.connection() as connection:
         wait_for_caseload(connection, state.schema, timeout=state.settings.api_wait_seconds)

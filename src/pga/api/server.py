@@ -12,5 +12,8 @@ if TYPE_CHECKING:
 
 
 def app() -> ASGIApp:
-    """Build the served app from the ``PGA_*`` environment (one call per worker process)."""
-    return asgi(Settings.from_env())
+    """Build the served app from the ``PGA_*`` environment (one call per worker process).
+
+    It runs the retention terms on their schedule (``PGA_RETENTION_INTERVAL_HOURS``).
+    """
+    return asgi(Settings.from_env(), run_retention=True)

@@ -348,7 +348,14 @@ RESOURCE = Resource(
 )
 _READERS = [requires(*TRAJECTORY_ROLES, partners=partner_views)]
 #: List parameters only the regisseur's caseload offers.
-_REGIE_FILTERS = ("regisseur", "offenceCategory", "signal", "sort", "order")
+_REGIE_FILTERS = (
+    "regisseur",
+    "offenceCategory",
+    "signal",
+    "rightsRequestOverdue",
+    "sort",
+    "order",
+)
 
 
 # --- queries ---
@@ -360,9 +367,11 @@ _REGIE_FILTERS = ("regisseur", "offenceCategory", "signal", "sort", "order")
     opt={"personal_data": True},
     summary="De caseload: trajecten met signalen, te filteren, sorteren en pagineren",
     description=(
-        "De regisseur krijgt de caseload. Een partnerrol krijgt de trajecten waarbij de eigen "
-        "organisatie nu betrokken is, zoals het privacybeleid die rol ze laat zien (alleen "
-        "page, pageSize, status en closed)."
+        "De regisseur krijgt de caseload, per traject ook de open verzoeken van betrokkenen "
+        "(rightsRequests: hoeveel, de eerste uiterste datum, of er een te laat is). Een "
+        "partnerrol krijgt de trajecten waarbij de eigen organisatie nu betrokken is, zoals het "
+        "privacybeleid die rol ze laat zien (alleen page, pageSize, status en closed), en niets "
+        "over verzoeken van betrokkenen."
     ),
     tags=[TAG],
     guards=_READERS,
@@ -382,6 +391,15 @@ def list_trajectories(
         str | None, QueryParameter(name="offenceCategory", min_length=1, max_length=100)
     ] = None,
     signal: Annotated[Signal | None, QueryParameter(name="signal")] = None,
+    rights_request_overdue: Annotated[
+        bool | None,
+        QueryParameter(
+            name="rightsRequestOverdue",
+            description="true: alleen trajecten met een verzoek van een betrokkene (inzage, "
+            "correctie, verwijdering) dat vandaag te laat is, ook gesloten en verwijderde; "
+            "false: alleen trajecten zonder zo'n verzoek.",
+        ),
+    ] = None,
     sort: Annotated[str, QueryParameter(name="sort")] = "next_due_on",
     order: Annotated[str, QueryParameter(name="order")] = "asc",
 ) -> CaseloadPage | PartnerTrajectoryPage:
@@ -412,6 +430,7 @@ def list_trajectories(
             regisseur_user=regisseur,
             offence_category=offence_category,
             signal=None if signal is None else signal.value,
+            rights_request_overdue=rights_request_overdue,
             sort=sort,
             order=order,
             page=page,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -165,6 +166,35 @@ def erasure_basis(value: str) -> str:
     if value not in ERASURE_BASES:
         raise InvalidValue("basis", f"must be one of {', '.join(ERASURE_BASES)}")
     return value
+
+
+#: Why records are kept beyond their retention term (a legal hold; the hold keeps the code, its
+#: free-text reason is personal): a criminal investigation or case, other legal proceedings, a
+#: complaint or objection being handled, the subject's request to restrict processing (AVG art.
+#: 18), or an inquiry by a supervisory authority.
+HOLD_BASES = (
+    "strafzaak",
+    "gerechtelijke-procedure",
+    "klacht-of-bezwaar",
+    "avg-18-beperking",
+    "onderzoek-toezichthouder",
+)
+
+
+def hold_basis(value: str) -> str:
+    """Return a legal hold's basis code from ``HOLD_BASES``; refuse anything else."""
+    if value not in HOLD_BASES:
+        raise InvalidValue("basis", f"must be one of {', '.join(HOLD_BASES)}")
+    return value
+
+
+@dataclass(frozen=True)
+class LegalHold:
+    """A legal hold on a trajectory or a network: while it is in place nothing in it is erased."""
+
+    hold_id: UUID
+    placed_on: date
+    basis: str
 
 
 def reason(action: str, value: str) -> str:

@@ -248,6 +248,42 @@ class SubjectAlreadyErased(StateConflict):
         super().__init__("the youth's personal data has already been erased")
 
 
+class UnderLegalHold(StateConflict):
+    """A legal hold is in place: nothing in the record may be erased until it is lifted."""
+
+    rule = "legal-hold"
+
+    def __init__(self) -> None:
+        super().__init__("a legal hold is in place; lift it before erasing")
+
+
+class ErasedSubjectText(StateConflict):
+    """Free text about a youth whose personal data was erased would be personal data again."""
+
+    rule = "subject-erased-no-text"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"the youth's personal data is erased: record this without '{field}'")
+
+
+class NameListAlreadyErased(StateConflict):
+    """A network's name list is destroyed once."""
+
+    rule = "name-list-erased"
+
+    def __init__(self) -> None:
+        super().__init__("the network's name list has already been erased")
+
+
+class NetworkAlreadyErased(StateConflict):
+    """A closed network's file is erased once."""
+
+    rule = "network-erased"
+
+    def __init__(self) -> None:
+        super().__init__("the network's file has already been erased")
+
+
 class InformationLetterAlreadySent(StateConflict):
     """The information letter (informatieplicht) is sent once; its date is recorded once."""
 

@@ -16,9 +16,11 @@ person-level data exists in a network's file only from step 2B on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -27,10 +29,12 @@ from eventsourcing.domain import Aggregate
 from pga.domain.catalogue import Catalogue, PartnerRole
 from pga.domain.common import (
     Involvement,
+    LegalHold,
     LetterRecipients,
     PgaCreated,
     PgaEvent,
     erasure_basis,
+    hold_basis,
     letter_recipients,
     new_involvement,
     not_before,
@@ -45,7 +49,9 @@ from pga.domain.errors import (
     DuplicateEntity,
     InformationLetterAlreadySent,
     InvalidValue,
+    NameListAlreadyErased,
     NamesNotYetAllowed,
+    NetworkAlreadyErased,
     NetworkClosed,
     NotInStep,
     PartnerNotInvolved,
@@ -53,6 +59,7 @@ from pga.domain.errors import (
     RegisseurUnchanged,
     StepOutputMissing,
     StepTransitionNotAllowed,
+    UnderLegalHold,
     UnknownEntity,
 )
 
@@ -412,9 +419,14 @@ class PrioritisationDecided(PgaEvent):
 
 
 class ActionPlanned(PgaEvent):
-    """Steps 5-6: an action of the integral plan at group, domain or person level."""
+    """Steps 5-6: an action of the integral plan at group, domain or person level.
+
+    A person-level action's description is about its member: stored under that member's key in
+    this network (``subject_field``), so the member's erasure shreds it with the placement.
+    """
 
     personal_fields = ("description",)
+    subject_field = "member_id"
 
     action_id: UUID
     organisation: str
@@ -436,13 +448,19 @@ class ActionPlanned(PgaEvent):
 
 
 class ActionCompleted(PgaEvent):
-    """An action of the plan was carried out."""
+    """An action of the plan was carried out.
+
+    ``member_id`` repeats the person-level action's member (``None``: a group or domain action,
+    and events recorded before it was added), so the outcome is stored under that member's key.
+    """
 
     personal_fields = ("outcome",)
+    subject_field = "member_id"
 
     action_id: UUID
     completed_on: date
     outcome: str
+    member_id: UUID | None = None
 
     def apply(self, network: YouthNetwork) -> None:
         """Mark the action done."""
@@ -540,6 +558,83 @@ class NetworkFileClosed(PgaEvent):
         _drop_orphaned_actions(network)
 
 
+class NetworkLegalHoldPlaced(PgaEvent):
+    """A legal hold on the network's file: while it is in place nothing in it is erased.
+
+    ``basis`` is a code (``HOLD_BASES``); the free-text ``reason`` is the network's (group-level).
+    """
+
+    personal_fields = ("reason",)
+
+    hold_id: UUID
+    placed_on: date
+    basis: str
+    reason: str
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Put the hold in place."""
+        network.legal_holds[self.hold_id] = LegalHold(self.hold_id, self.placed_on, self.basis)
+
+
+class NetworkLegalHoldLifted(PgaEvent):
+    """A legal hold on the network's file was lifted; the retention terms apply again."""
+
+    personal_fields = ("reason",)
+
+    hold_id: UUID
+    lifted_on: date
+    reason: str
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Lift the hold."""
+        network.legal_holds.pop(self.hold_id, None)
+
+
+class NameListErased(PgaEvent):
+    """A closed network's name list was destroyed (retention); a tombstone.
+
+    Names only the member ids whose entries in this network were erased (their data keys for
+    this network are destroyed with it), the day and the basis code. Their entries in other
+    networks and their trajectories are untouched.
+    """
+
+    erased_on: date
+    basis: str
+    member_ids: tuple[UUID, ...]
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Mark the name list destroyed (the closing already took the members off it)."""
+        network.name_list_erased = True
+        network.members = {}
+        _drop_orphaned_actions(network)
+
+
+class NetworkErased(PgaEvent):
+    """A closed network's file was erased (retention); a tombstone: the day and the basis code.
+
+    The network's group-level text (signals, findings, advice, plans, outcomes) no longer
+    decrypts; the step history, dates and partners (no personal data) remain.
+    """
+
+    erased_on: date
+    basis: str
+
+    def apply(self, network: YouthNetwork) -> None:
+        """Drop every personal value the aggregate holds."""
+        network.erased = True
+        network.name_list_erased = True
+        network.members = {}
+        network.actions = {
+            action_id: replace(action, description="")
+            for action_id, action in network.actions.items()
+            if action.member_id is None
+        }
+        if network.outputs.assessment is not None:
+            network.outputs = replace(
+                network.outputs, assessment=replace(network.outputs.assessment, findings="")
+            )
+
+
 NETWORK_EVENTS: tuple[type[PgaEvent], ...] = (
     NetworkOpened,
     ProcesregisseurAssigned,
@@ -564,6 +659,10 @@ NETWORK_EVENTS: tuple[type[PgaEvent], ...] = (
     StepAdvanced,
     SteppedBack,
     NetworkFileClosed,
+    NetworkLegalHoldPlaced,
+    NetworkLegalHoldLifted,
+    NameListErased,
+    NetworkErased,
 )
 
 
@@ -619,12 +718,18 @@ class YouthNetwork(Aggregate):
     actions: dict[UUID, Action]
     signals: int
     closed_on: date | None
+    legal_holds: dict[UUID, LegalHold]
+    name_list_erased: bool
+    erased: bool
 
-    #: Version 2 added the information letter to members; older snapshots are upcast.
-    class_version: ClassVar[int] = 2
+    #: Version 2 added the information letter to members, version 3 the legal holds and the
+    #: erasure marks; older snapshots are upcast.
+    class_version: ClassVar[int] = 3
     #: Snapshot state keyed by subject: the store encrypts each member's entry under the
     #: member's own data key, the rest of the state under the network's.
     subject_entries: ClassVar[tuple[str, ...]] = ("members",)
+    #: Snapshot entries that concern a member (person-level actions) go under its key too.
+    subject_grouped: ClassVar[Mapping[str, str]] = MappingProxyType({"actions": "member_id"})
 
     def __init__(self) -> None:
         """Set the defaults; ``NetworkOpened.apply`` fills in the rest."""
@@ -635,6 +740,9 @@ class YouthNetwork(Aggregate):
         self.actions = {}
         self.signals = 0
         self.closed_on = None
+        self.legal_holds = {}
+        self.name_list_erased = False
+        self.erased = False
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -646,6 +754,13 @@ class YouthNetwork(Aggregate):
             )
             for member_id, member in members.items()
         }
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Give a snapshot taken before legal holds and erasure marks their defaults."""
+        state.setdefault("legal_holds", {})
+        state.setdefault("name_list_erased", False)
+        state.setdefault("erased", False)
 
     @classmethod
     def open(
@@ -896,9 +1011,11 @@ class YouthNetwork(Aggregate):
         )
 
     def erase_member(self, *, member_id: UUID, erased_on: date, basis: str) -> None:
-        """Take an erased youth off the name list (also on a closed network's file)."""
+        """Take an erased youth off the name list (refused while a legal hold is in place)."""
         if member_id not in self.members:
             raise UnknownEntity("member", member_id)
+        if self.legal_holds:
+            raise UnderLegalHold
         self.trigger_event(
             MemberErased, member_id=member_id, erased_on=erased_on, basis=erasure_basis(basis)
         )
@@ -1013,6 +1130,7 @@ class YouthNetwork(Aggregate):
             action_id=action_id,
             completed_on=self._dated("completed_on", completed_on),
             outcome=text("outcome", outcome),
+            member_id=action.member_id,
         )
 
     def adopt_integral_plan(self, *, adopted_on: date) -> None:
@@ -1089,6 +1207,64 @@ class YouthNetwork(Aggregate):
         self._not_before_placements(on)
         self.trigger_event(
             NetworkFileClosed, from_step=self.step, on=on, reason=reason("closing", why)
+        )
+
+    # -- legal holds and retention --
+
+    def place_legal_hold(self, *, hold_id: UUID, placed_on: date, basis: str, why: str) -> None:
+        """Place a legal hold on the file (also a closed one): nothing in it is erased."""
+        if self.erased:
+            raise NetworkAlreadyErased
+        if hold_id in self.legal_holds:
+            raise DuplicateEntity("legal hold", hold_id)
+        self.trigger_event(
+            NetworkLegalHoldPlaced,
+            hold_id=hold_id,
+            placed_on=self._dated("placed_on", placed_on),
+            basis=hold_basis(basis),
+            reason=reason("a legal hold", why),
+        )
+
+    def lift_legal_hold(self, *, hold_id: UUID, lifted_on: date, why: str) -> None:
+        """Lift a legal hold on the file; the retention terms apply again."""
+        try:
+            hold = self.legal_holds[hold_id]
+        except KeyError:
+            raise UnknownEntity("legal hold", hold_id) from None
+        not_in_future("lifted_on", lifted_on)
+        not_before("lifted_on", lifted_on, "placed_on", hold.placed_on)
+        self.trigger_event(
+            NetworkLegalHoldLifted,
+            hold_id=hold_id,
+            lifted_on=lifted_on,
+            reason=reason("lifting a legal hold", why),
+        )
+
+    def _ensure_erasable(self, erased_on: date) -> date:
+        if not self.is_closed or self.closed_on is None:
+            raise NotInStep("erase the file or its name list", self.step, N.CLOSED)
+        if self.legal_holds:
+            raise UnderLegalHold
+        not_before("erased_on", erased_on, "closed_on", self.closed_on)
+        return erased_on
+
+    def erase_name_list(self, *, erased_on: date, basis: str, member_ids: tuple[UUID, ...]) -> None:
+        """Record that the closed file's name list is destroyed (the members' entries here)."""
+        if self.name_list_erased:
+            raise NameListAlreadyErased
+        self.trigger_event(
+            NameListErased,
+            erased_on=self._ensure_erasable(erased_on),
+            basis=erasure_basis(basis),
+            member_ids=tuple(sorted(set(member_ids))),
+        )
+
+    def erase_file(self, *, erased_on: date, basis: str) -> None:
+        """Record that the closed file is erased: its group-level text and any name list left."""
+        if self.erased:
+            raise NetworkAlreadyErased
+        self.trigger_event(
+            NetworkErased, erased_on=self._ensure_erasable(erased_on), basis=erasure_basis(basis)
         )
 
 

@@ -22,12 +22,14 @@ from eventsourcing.domain import Aggregate
 from pga.domain.catalogue import Catalogue, PartnerRole
 from pga.domain.common import (
     Involvement,
+    LegalHold,
     LetterRecipients,
     PgaCreated,
     PgaEvent,
     add_months,
     age_on,
     erasure_basis,
+    hold_basis,
     letter_recipients,
     new_involvement,
     not_before,
@@ -42,6 +44,7 @@ from pga.domain.common import bsn as valid_bsn
 from pga.domain.errors import (
     AgeOutsideRange,
     DuplicateEntity,
+    ErasedSubjectText,
     InformationLetterAlreadySent,
     InterventionLifecycleViolation,
     InvalidValue,
@@ -58,6 +61,7 @@ from pga.domain.errors import (
     SubjectAlreadyErased,
     TooManyExtensions,
     TrajectoryClosed,
+    UnderLegalHold,
     UnknownEntity,
     WrongOwnerRole,
 )
@@ -830,6 +834,38 @@ class SubjectErased(PgaEvent):
             trajectory.plan = replace(trajectory.plan, goals=(), agreements=None)
 
 
+class LegalHoldPlaced(PgaEvent):
+    """A legal hold: while it is in place no retention term, and no erasure, touches the youth.
+
+    ``basis`` is a code (``HOLD_BASES``); the free-text ``reason`` is personal.
+    """
+
+    personal_fields = ("reason",)
+
+    hold_id: UUID
+    placed_on: date
+    basis: str
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Put the hold in place."""
+        trajectory.legal_holds[self.hold_id] = LegalHold(self.hold_id, self.placed_on, self.basis)
+
+
+class LegalHoldLifted(PgaEvent):
+    """A legal hold was lifted; the retention terms apply again (what is overdue goes next run)."""
+
+    personal_fields = ("reason",)
+
+    hold_id: UUID
+    lifted_on: date
+    reason: str
+
+    def apply(self, trajectory: Trajectory) -> None:
+        """Lift the hold."""
+        trajectory.legal_holds.pop(self.hold_id, None)
+
+
 TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
     Referred,
     BsnRecorded,
@@ -866,6 +902,8 @@ TRAJECTORY_EVENTS: tuple[type[PgaEvent], ...] = (
     RightsRequestExtended,
     RightsRequestCompleted,
     SubjectErased,
+    LegalHoldPlaced,
+    LegalHoldLifted,
 )
 
 
@@ -877,9 +915,9 @@ class Trajectory(Aggregate):
 
     #: Snapshot state that is secret even to auditors, like ``PgaEvent.encrypted_fields``.
     encrypted_fields: ClassVar[tuple[str, ...]] = ("bsn",)
-    #: Version 2 added the BSN and the information letter, version 3 the rights requests;
-    #: older snapshots are upcast.
-    class_version: ClassVar[int] = 3
+    #: Version 2 added the BSN and the information letter, version 3 the rights requests,
+    #: version 4 the legal holds; older snapshots are upcast.
+    class_version: ClassVar[int] = 4
 
     subject_id: UUID
     given_name: str | None
@@ -915,6 +953,7 @@ class Trajectory(Aggregate):
     care_reports: int
     corrections: int
     rights_requests: dict[UUID, RightsRequest]
+    legal_holds: dict[UUID, LegalHold]
     erased: bool
 
     def __init__(self) -> None:
@@ -943,6 +982,7 @@ class Trajectory(Aggregate):
         self.care_reports = 0
         self.corrections = 0
         self.rights_requests = {}
+        self.legal_holds = {}
         self.erased = False
 
     @staticmethod
@@ -958,6 +998,11 @@ class Trajectory(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """Give a snapshot taken before rights requests were recorded none."""
         state.setdefault("rights_requests", {})
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Give a snapshot taken before legal holds were recorded none."""
+        state.setdefault("legal_holds", {})
 
     # -- creation --
 
@@ -1678,6 +1723,9 @@ class Trajectory(Aggregate):
     ) -> None:
         """Record the answer to a request; allowed after erasure (it answers the erasure)."""
         request = self._open_rights_request(request_id)
+        written = optional_text("note", note)
+        if self.erased and written is not None:
+            raise ErasedSubjectText("note")
         not_in_future("completed_on", completed_on)
         not_before("completed_on", completed_on, "received_on", request.received_on)
         self.trigger_event(
@@ -1685,7 +1733,7 @@ class Trajectory(Aggregate):
             request_id=request_id,
             completed_on=completed_on,
             outcome=RightsRequestOutcome(outcome),
-            note=optional_text("note", note),
+            note=written,
         )
 
     def _open_rights_request(self, request_id: UUID) -> RightsRequest:
@@ -1698,15 +1746,52 @@ class Trajectory(Aggregate):
         return request
 
     def erase_subject(self, *, erased_on: date, basis: str, why: str) -> None:
-        """Record that the youth's personal data is erased (the tombstone; closed ones too)."""
+        """Record that the youth's personal data is erased (the tombstone; closed ones too).
+
+        Refused while a legal hold is in place (``UnderLegalHold``): it must be lifted first.
+        """
         if self.erased:
             raise SubjectAlreadyErased
+        if self.legal_holds:
+            raise UnderLegalHold
         self._after_referral("erased_on", erased_on)
         self.trigger_event(
             SubjectErased,
             erased_on=erased_on,
             basis=erasure_basis(basis),
             reason=reason("an erasure", why),
+        )
+
+    # -- legal holds --
+
+    def place_legal_hold(self, *, hold_id: UUID, placed_on: date, basis: str, why: str) -> None:
+        """Place a legal hold (also on a closed trajectory): nothing of the youth is erased."""
+        if self.erased:
+            raise SubjectAlreadyErased
+        if hold_id in self.legal_holds:
+            raise DuplicateEntity("legal hold", hold_id)
+        self._after_referral("placed_on", placed_on)
+        self.trigger_event(
+            LegalHoldPlaced,
+            hold_id=hold_id,
+            placed_on=placed_on,
+            basis=hold_basis(basis),
+            reason=reason("a legal hold", why),
+        )
+
+    def lift_legal_hold(self, *, hold_id: UUID, lifted_on: date, why: str) -> None:
+        """Lift a legal hold; the retention terms apply again."""
+        try:
+            hold = self.legal_holds[hold_id]
+        except KeyError:
+            raise UnknownEntity("legal hold", hold_id) from None
+        not_in_future("lifted_on", lifted_on)
+        not_before("lifted_on", lifted_on, "placed_on", hold.placed_on)
+        self.trigger_event(
+            LegalHoldLifted,
+            hold_id=hold_id,
+            lifted_on=lifted_on,
+            reason=reason("lifting a legal hold", why),
         )
 
 

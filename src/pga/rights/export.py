@@ -3,27 +3,43 @@
 The right of access (AVG art. 15) is exercised through the regisseur (``GET
 /api/v1/trajectories/{id}/export``) or on the command line (``pga subjects export ID``); either
 way ``export_subject`` collects, for one youth — given by its subject id or by any of its
-trajectory ids:
+trajectory ids; a youth who is only on youth networks' name lists (no trajectory) by its member
+id, which is its subject id:
 
 - every trajectory of the youth: every stored event with its metadata (who, in which
   organisation and role, on whose behalf, why, which request) and every field, personal ones
   included — the BSN too, decrypted: this goes to the youth or the parents, whose data it is —
   and the trajectory's current state as the regisseur sees it;
 - the youth's entries on youth networks' name lists: only the events about this member (placed,
-  informed, removed, the person-level actions about them, and the destruction of the list while
-  they were on it, without its group-level reason) and the member's current entry, never what
-  the network holds about the group or about other members;
+  informed, removed, erased, the person-level actions about them, and the destruction of the
+  list while they were on it, without its group-level reason) and the member's current entry,
+  never what the network holds about the group or about other members;
 - the partner organisations involved in the trajectories, with role, legal basis and period;
 - the access log: every entry that names one of the youth's ids (who looked, when, in which
   organisation and role, why, in which operation, with which result), the ids of other youths
   and of networks taken out.
 
+After erasure. The export still works, by either id, and shows what remains: the ids, the
+events with their metadata and their dates that are not personal, the tombstones
+(``SubjectErased``, ``MemberErased``), the rights requests and the access log. An event whose
+personal fields were erased lists them in ``erasedFields`` and shows each as ``null`` (as the
+API's views do: the timeline and the trajectory show an erased value as ``null``), never the
+store's type-correct placeholder (an empty text, the date 0001-01-01); its metadata reason is
+``null`` too. Those are the trajectory's events up to its ``SubjectErased``, the member's events
+on a name list before its ``MemberErased`` (the person-level actions about the member included,
+whose text the network holds), and any event that reads as its placeholders. An erased
+trajectory's state has ``erased: true`` and its personal attributes ``null``. The document shows
+each such value as "verwijderd".
+
 What is read, and how often. Each aggregate's events are read once (``history``), and the
 current state is folded from those same events, not loaded a second time; the access log is one
 query over all the youth's ids. The youth's trajectories are found in the caseload read model
-(the index from subject id to trajectories); a trajectory named by its own id is read from the
-event store even when the caseload has not caught up. The API waits for the caseload to reach
-the log's head first (read-your-writes); the command line says on stderr when it is behind.
+(the index from subject id to trajectories), its networks in the trajectories' ``NetworkLinked``
+events. When the caseload knows no trajectory of the youth (not built or behind, or a youth on
+name lists only), the clear, non-personal data of the stored referrals and placements are read
+instead (``stored_youth``: one pass over those two event kinds). The API waits for the caseload
+to reach the log's head first (read-your-writes); the command line says on stderr when it is
+behind.
 
 The renderers: ``to_json`` (msgspec, fields in a fixed order, ISO 8601 dates, a schema version)
 and ``to_html``, a self-contained Dutch document (no external assets, no script, a print
@@ -45,6 +61,7 @@ from uuid import UUID
 
 import msgspec
 import psycopg
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from pga.application import AggregateNotFound, open_application
@@ -74,23 +91,27 @@ from pga.domain.trajectory import (
     PartnerInvolved,
     PartnerWithdrawn,
     Referred,
+    SubjectErased,
     Trajectory,
 )
 from pga.store.database import resolve_database_url
+from pga.store.mapper import ERASED_DATE, ERASED_TEXT, PgaMapper, erased_placeholders
 from projections.control import ReadModelTimeout, ReadModelUnavailable, wait_for
 from projections.runner import has_tracking, head, schema_name
 from projections.timeline import ROLE_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Collection, Iterable, Mapping, Sequence
 
     from pga.application import AnyAggregate, HistoryEntry, PgaApplication
     from pga.domain.common import PgaEvent
     from pga.settings import Settings
 
 #: The version of the export's JSON shape; raised when a field changes meaning or goes away.
-SCHEMA_VERSION = 1
+#: 2: an erased personal field is ``null`` (listed in the event's ``erasedFields``), no longer
+#: the store's placeholder; a youth on name lists only has no trajectories.
+SCHEMA_VERSION = 2
 #: The read model that maps a youth's subject id to its trajectories.
 CASELOAD = "caseload"
 #: Event attributes that are the library's bookkeeping (shown as version and time instead).
@@ -135,6 +156,8 @@ class ExportEvent(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     metadata: ExportMetadata | None
     data: dict[str, Any]
     """Every field of the event in camelCase, personal ones (the BSN too) in the clear."""
+    erased_fields: list[str]
+    """The personal fields whose values were erased (each ``null`` in ``data``)."""
 
 
 class TrajectoryExport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -213,8 +236,10 @@ class SubjectExport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     schema_version: int
     exported_at: datetime
     subject_id: UUID
+    """The youth's id (for a youth on name lists only: its member id)."""
     trajectory_ids: list[UUID]
     trajectories: list[TrajectoryExport]
+    """Oldest first; empty for a youth who is only on name lists."""
     networks: list[NetworkEntry]
     partners: list[PartnerEntry]
     rights_requests: list[RightsRequestEntry]
@@ -241,21 +266,22 @@ def export_subject(
     """Return everything the platform holds about the youth with this subject or trajectory id.
 
     ``connection`` (autocommit) reads the caseload and the access log in ``schema``. Raises
-    ``AggregateNotFound`` when no trajectory has this id and no youth this subject id.
+    ``AggregateNotFound`` when no trajectory has this id and no youth this subject id (nor any
+    name list this member id).
     """
-    histories = _trajectory_histories(app, connection, schema, subject_or_trajectory_id)
-    subject_id = _subject_of(next(iter(histories.values())))
+    subject_id, histories, placed_in = _youth(app, connection, schema, subject_or_trajectory_id)
     states = [_fold(entries) for entries in histories.values()]
     trajectories = [
         _trajectory(entries, state)
         for entries, state in zip(histories.values(), states, strict=True)
     ]
-    network_ids = dict.fromkeys(
+    linked = [
         entry.event.network_id
         for entries in histories.values()
         for entry in entries
         if isinstance(entry.event, NetworkLinked)
-    )
+    ]
+    network_ids = dict.fromkeys([*linked, *placed_in])
     ids = [subject_id, *histories]
     return SubjectExport(
         schema_version=SCHEMA_VERSION,
@@ -270,28 +296,65 @@ def export_subject(
     )
 
 
-def _trajectory_histories(
+def _youth(
     app: PgaApplication, connection: psycopg.Connection[Any], schema: str, given: UUID
-) -> dict[UUID, list[HistoryEntry]]:
-    """Return the history of every trajectory of the youth ``given`` names, oldest first."""
+) -> tuple[UUID, dict[UUID, list[HistoryEntry]], list[UUID]]:
+    """Return the youth ``given`` names: its subject id, trajectories' histories, placements.
+
+    The histories are oldest first. The placements (networks that placed the youth) are only
+    looked for when the caseload knows no trajectory of the youth (see the module docstring);
+    otherwise the trajectories' ``NetworkLinked`` events name the youth's networks.
+    """
     histories: dict[UUID, list[HistoryEntry]] = {}
     try:
         entries = app.history(given)
     except AggregateNotFound:
-        subject_id = given  # not an aggregate: a subject id, or nothing at all
+        subject_id = given  # not an aggregate: a subject or member id, or nothing at all
     else:
         if not isinstance(entries[0].event, Referred):
             raise AggregateNotFound("youth", given)  # a network is not a youth
         subject_id = _subject_of(entries)
         histories[given] = entries
-    for trajectory_id in trajectory_ids(connection, schema, subject_id):
+    known = trajectory_ids(connection, schema, subject_id)
+    placed_in: list[UUID] = []
+    if not known:
+        known, placed_in = stored_youth(app, subject_id)
+    for trajectory_id in known:
         if trajectory_id not in histories:
             entries = app.history(trajectory_id)
             if _subject_of(entries) == subject_id:
                 histories[trajectory_id] = entries
-    if not histories:
+    if not histories and not placed_in:
         raise AggregateNotFound("youth", given)
-    return dict(sorted(histories.items(), key=lambda item: (item[1][0].recorded_at, item[0])))
+    ordered = dict(sorted(histories.items(), key=lambda item: (item[1][0].recorded_at, item[0])))
+    return subject_id, ordered, placed_in
+
+
+def stored_youth(app: PgaApplication, subject_id: UUID) -> tuple[list[UUID], list[UUID]]:
+    """Return the trajectories referring ``subject_id`` and the networks that placed it.
+
+    Read from the clear, non-personal data of every stored ``Referred`` and ``MemberPlaced``
+    event (no key needed, so this also works after erasure), in one pass in log order. For when
+    no read model knows the youth.
+    """
+    mapper = cast("PgaMapper", app.mapper)
+    referred, placed = get_topic(Referred), get_topic(MemberPlaced)
+    wanted = str(subject_id)
+    trajectories: dict[UUID, None] = {}
+    networks: dict[UUID, None] = {}
+    start = 0
+    while page := app.recorder.select_notifications(
+        start=start, limit=1000, topics=[referred, placed], inclusive_of_start=False
+    ):
+        for notification in page:
+            data = mapper.data_of(notification)
+            originator_id = UUID(str(notification.originator_id))
+            if notification.topic == referred and data.get("subject_id") == wanted:
+                trajectories[originator_id] = None
+            elif notification.topic == placed and data.get("member_id") == wanted:
+                networks[originator_id] = None
+        start = page[-1].id
+    return list(trajectories), list(networks)
 
 
 def trajectory_ids(
@@ -324,10 +387,14 @@ def _subject_of(entries: Sequence[HistoryEntry]) -> UUID:
 
 
 def _trajectory(entries: Sequence[HistoryEntry], trajectory: AnyAggregate) -> TrajectoryExport:
+    # Erasure destroys every key the trajectory's events used so far: up to the tombstone.
+    erased_up_to = next(
+        (entry.version for entry in entries if isinstance(entry.event, SubjectErased)), 0
+    )
     return TrajectoryExport(
         trajectory_id=trajectory.id,
         version=trajectory.version,
-        events=[_event(entry) for entry in entries],
+        events=[_event(entry, erased=entry.version <= erased_up_to) for entry in entries],
         state=_state(trajectory),
     )
 
@@ -367,16 +434,44 @@ def _fold(entries: Iterable[HistoryEntry]) -> AnyAggregate:
 
 
 def _state(aggregate: AnyAggregate) -> dict[str, Any]:
-    """Return the aggregate's state with the fields stored encrypted (the BSN) in the clear."""
+    """Return the aggregate's state with the fields stored encrypted (the BSN) in the clear.
+
+    An erased trajectory's state holds no personal value: ``SubjectErased`` sets its personal
+    attributes to ``None`` (and drops the plan's goals and agreements).
+    """
     state = aggregate_state(aggregate)
     for name in getattr(type(aggregate), "encrypted_fields", ()):
         state[_camel(name)] = json_value(getattr(aggregate, name, None))
     return state
 
 
-def _event(entry: HistoryEntry, *, without: Iterable[str] = ()) -> ExportEvent:
+def _reads_erased(event: PgaEvent) -> bool:
+    """Whether every personal field holds its erased placeholder, one of them unmistakably.
+
+    A required text is never empty and a required date never 0001-01-01, so such a value is
+    the store's placeholder for a value whose key is destroyed.
+    """
+    placeholders = erased_placeholders(type(event))
+    return all(
+        getattr(event, name) == placeholder for name, placeholder in placeholders.items()
+    ) and any(
+        placeholder is not None and placeholder in (ERASED_TEXT, ERASED_DATE)
+        for placeholder in placeholders.values()
+    )
+
+
+def _event(
+    entry: HistoryEntry, *, without: Iterable[str] = (), erased: bool = False
+) -> ExportEvent:
+    """Return one event for the export; ``erased``: its personal values are gone (``null``)."""
     left_out = _BOOKKEEPING | {_camel(name) for name in without}
     data: dict[str, Any] = json_value(entry.event)
+    personal: tuple[str, ...] = type(entry.event).personal_fields
+    erased_fields: list[str] = []
+    if personal and (erased or _reads_erased(entry.event)):
+        erased_fields = [_camel(name) for name in personal if _camel(name) not in left_out]
+        data.update(dict.fromkeys(erased_fields))
+        erased = True
     metadata = entry.metadata
     return ExportEvent(
         version=entry.version,
@@ -390,30 +485,48 @@ def _event(entry: HistoryEntry, *, without: Iterable[str] = ()) -> ExportEvent:
             organisation=metadata.organisation,
             role=metadata.role.value,
             on_behalf_of=metadata.on_behalf_of,
-            reason=metadata.reason,
+            # A person's reason is erased with the event's personal fields.
+            reason=None if erased else metadata.reason,
             correlation_id=metadata.correlation_id,
         ),
         data={key: value for key, value in data.items() if key not in left_out},
+        erased_fields=erased_fields,
     )
 
 
 def _network(entries: Sequence[HistoryEntry], member_id: UUID) -> NetworkEntry:
-    """Return the member's entries in one network: its own events, not the group's or others'."""
+    """Return the member's entries in one network: its own events, not the group's or others'.
+
+    Once the member is erased (``MemberErased``, or a destroyed name list naming it), its earlier
+    events here show no personal value, the text of the person-level actions about it (which the
+    network holds) included.
+    """
+    erased_up_to = max(
+        (entry.version for entry in entries if _erases_member(entry.event, member_id)), default=0
+    )
     events: list[ExportEvent] = []
     actions: set[UUID] = set()
     on_list = False
     for entry in entries:
         event = entry.event
+        erased = entry.version < erased_up_to
         if isinstance(event, (MemberPlaced, MemberInformed, MemberRemoved, MemberErased)):
             if event.member_id != member_id:
                 continue
             on_list = not isinstance(event, (MemberRemoved, MemberErased))
-            events.append(_event(entry))
+            events.append(_event(entry, erased=erased))
         elif isinstance(event, ActionPlanned) and event.member_id == member_id:
             actions.add(event.action_id)
-            events.append(_event(entry))
+            events.append(_event(entry, erased=erased))
         elif isinstance(event, ActionCompleted) and event.action_id in actions:
-            events.append(_event(entry))
+            events.append(_event(entry, erased=erased))
+        elif _erases_member(event, member_id):
+            # The tombstone of the destroyed name list, naming this member only.
+            shown = _event(entry)
+            events.append(msgspec.structs.replace(shown, data=shown.data | _only_member(member_id)))
+            on_list = False
+        elif type(event).__name__ == NETWORK_ERASED:
+            events.append(_event(entry))  # the file's tombstone: a day and a basis code
         elif on_list and _destroys_list(event):
             # That the list went, not why: the reason is about the group.
             events.append(_event(entry, without=type(event).personal_fields))
@@ -435,6 +548,26 @@ def _network(entries: Sequence[HistoryEntry], member_id: UUID) -> NetworkEntry:
             if action.member_id == member_id
         ],
     )
+
+
+#: The retention tombstones of a network (``pga.domain.network``), matched by kind: the name
+#: list's (it names the member ids whose entries were erased) and the whole file's.
+NAME_LIST_ERASED = "NameListErased"
+NETWORK_ERASED = "NetworkErased"
+
+
+def _erases_member(event: PgaEvent, member_id: UUID) -> bool:
+    """Whether ``event`` erases the member's entries in the network (its keys there go)."""
+    if isinstance(event, MemberErased):
+        return event.member_id == member_id
+    return type(event).__name__ == NAME_LIST_ERASED and member_id in getattr(
+        event, "member_ids", ()
+    )
+
+
+def _only_member(member_id: UUID) -> dict[str, Any]:
+    """Return the member ids of a name list's tombstone as one member's export shows them."""
+    return {"memberIds": [str(member_id)]}
 
 
 def _destroys_list(event: PgaEvent) -> bool:
@@ -581,6 +714,10 @@ EVENT_EXPLANATIONS: Mapping[str, str] = {
     "CorrectionRecorded": "Een correctie: een eerder vastgelegd gegeven klopte niet en is "
     "verbeterd.",
     "SubjectErased": "Uw persoonsgegevens in dit traject zijn verwijderd.",
+    "LegalHoldPlaced": "Uw gegevens moeten langer bewaard blijven dan de gewone termijn, "
+    "bijvoorbeeld voor een rechtszaak (een bewaarplicht). Zolang die geldt, wordt niets "
+    "verwijderd.",
+    "LegalHoldLifted": "De bewaarplicht is opgeheven: de gewone bewaartermijnen gelden weer.",
     "RightsRequestReceived": "Er is een verzoek ontvangen om inzage, correctie of verwijdering "
     "van uw gegevens, met de datum waarop het uiterlijk beantwoord moet zijn.",
     "RightsRequestExtended": "De termijn om uw verzoek te beantwoorden is met twee maanden "
@@ -612,6 +749,12 @@ EVENT_EXPLANATIONS: Mapping[str, str] = {
     "SteppedBack": "De groepsaanpak ging terug naar een eerdere stap; daarbij verviel de "
     "namenlijst.",
     "NetworkFileClosed": "Het groepsdossier werd gesloten; daarbij verviel de namenlijst.",
+    "NetworkLegalHoldPlaced": "Het groepsdossier moet langer bewaard blijven dan de gewone "
+    "termijn (een bewaarplicht).",
+    "NetworkLegalHoldLifted": "De bewaarplicht op het groepsdossier is opgeheven.",
+    "NameListErased": "De namenlijst van de groep is vernietigd: uw gegevens erop zijn verwijderd.",
+    "NetworkErased": "Het groepsdossier is verwijderd; alleen de stappen en de data zonder "
+    "persoonsgegevens zijn bewaard.",
 }
 """What each event kind means, in plain Dutch (addressed to the youth: ``u``)."""
 
@@ -678,6 +821,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "deEscalatedOn": "datum",
     "closedOn": "afgesloten op",
     "erasedOn": "verwijderd op",
+    "liftedOn": "opgeheven op",
     "placedOn": "geplaatst op",
     "removedOn": "verwijderd van de lijst op",
     "withdrawnOn": "niet meer betrokken sinds",
@@ -719,6 +863,8 @@ FIELD_LABELS: Mapping[str, str] = {
     "whatWasWrong": "wat er niet klopte",
     "correction": "de verbetering",
     "basis": "grondslag",
+    "holdId": "bewaarplicht",
+    "memberIds": "nummers op de namenlijst",
     "correctedFields": "verbeterde gegevens",
     "field": "gegeven",
     "value": "juiste waarde",
@@ -800,6 +946,10 @@ _CODE_LABELS: Mapping[str, str] = {
     "open": "nog niet afgehandeld",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: How the document shows a value that was erased (in JSON: ``null``, named in ``erasedFields``).
+ERASED_LABEL = "verwijderd"
+#: The trajectory's personal attributes: on an erased trajectory they read "verwijderd".
+_ERASED_STATE = ("givenName", "familyName", "bornOn", "policeReference", "bsn")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -895,14 +1045,17 @@ def to_html(export: SubjectExport) -> str:
 
 
 def _introduction(export: SubjectExport) -> list[str]:
-    newest = export.trajectories[-1].state if export.trajectories else {}
+    newest = _newest_person(export)
     name = " ".join(str(newest.get(key) or "") for key in ("givenName", "familyName")).strip()
+    born_on = newest.get("bornOn")
     return [
         "<h1>Uw gegevens in het PGA-platform</h1>",
         _ABOUT_THE_EXPORT,
         "<dl>",
         f"<dt>Over</dt><dd>{_escape(name or 'onbekend (gegevens verwijderd)')}</dd>",
-        f"<dt>Geboortedatum</dt><dd>{_value(newest.get('bornOn'))}</dd>",
+        "<dt>Geboortedatum</dt><dd>"
+        + (ERASED_LABEL if born_on is None and newest.get("erased") else _value(born_on))
+        + "</dd>",
         f"<dt>Uw nummer in het platform</dt><dd>{_escape(export.subject_id)}</dd>",
         f"<dt>Gemaakt op</dt><dd>{_escape(_moment(export.exported_at))}</dd>",
         f"<dt>Aantal trajecten</dt><dd>{len(export.trajectories)}</dd>",
@@ -910,15 +1063,41 @@ def _introduction(export: SubjectExport) -> list[str]:
     ]
 
 
+def _newest_person(export: SubjectExport) -> Mapping[str, Any]:
+    """Return the youth's name and date of birth as last known (newest trajectory, else a list).
+
+    For a youth on name lists only: its current entry on a list, else the latest placement
+    (``erased`` when that placement was erased).
+    """
+    if export.trajectories:
+        return export.trajectories[-1].state
+    for network in reversed(export.networks):
+        if network.member is not None:
+            return network.member
+    placements = [
+        event
+        for network in export.networks
+        for event in network.events
+        if event.kind == MemberPlaced.__name__
+    ]
+    if not placements:
+        return {}
+    latest = max(placements, key=lambda event: event.recorded_at)
+    return latest.data | {"erased": bool(latest.erased_fields)}
+
+
 def _trajectories(export: SubjectExport) -> list[str]:
     parts = ["<h2>Uw trajecten</h2>"]
+    if not export.trajectories:
+        parts.append("<p>Er is geen traject (PGA 18min) over u vastgelegd.</p>")
     for number, trajectory in enumerate(export.trajectories, start=1):
+        erased = _ERASED_STATE if trajectory.state.get("erased") else ()
         parts += [
             "<section>",
             f"<h3>Traject {number}</h3>",
             f'<p class="nummer">Trajectnummer {_escape(trajectory.trajectory_id)}</p>',
             "<h4>Zoals het traject er nu voor staat</h4>",
-            _fields(trajectory.state),
+            _fields(trajectory.state, erased=erased),
             "<h4>Wat er is vastgelegd, van oud naar nieuw</h4>",
             *_events(trajectory.events),
             "</section>",
@@ -1063,17 +1242,19 @@ def _events(events: Sequence[ExportEvent]) -> list[str]:
             "<li>"
             f"<h4>{_escape(_moment(event.recorded_at))}: {_escape(event.explanation)}</h4>"
             f'<p class="nummer">Gebeurtenis {event.version} ({_escape(event.kind)}). {who}</p>'
-            f"{_fields(event.data)}"
+            f"{_fields(event.data, erased=event.erased_fields)}"
             "</li>"
         )
     return ['<ol class="gebeurtenissen">', *items, "</ol>"]
 
 
-def _fields(values: Mapping[str, Any]) -> str:
+def _fields(values: Mapping[str, Any], *, erased: Collection[str] = ()) -> str:
+    """Return fields as a definition list; the ``erased`` ones read "verwijderd"."""
     if not values:
         return "—"
     rows = "".join(
-        f"<dt>{_escape(FIELD_LABELS.get(key, key))}</dt><dd>{_value(value)}</dd>"
+        f"<dt>{_escape(FIELD_LABELS.get(key, key))}</dt>"
+        f"<dd>{ERASED_LABEL if key in erased else _value(value)}</dd>"
         for key, value in values.items()
     )
     return f"<dl>{rows}</dl>"

@@ -20,7 +20,9 @@ fields, under the same subject's key (``METADATA_REASON``), and erased with them
 
 A snapshot's whole state counts as personal: it is protected under the aggregate's key, except
 the entries of the attributes its class names in ``subject_entries`` (a network's ``members``),
-each protected under the key of the subject it is keyed by, in the document's ``entries``.
+each protected under the key of the subject it is keyed by, and the entries of the attributes it
+names in ``subject_grouped`` (a network's ``actions``, by ``member_id``) that concern a subject,
+grouped per subject and protected under that subject's key, in the document's ``entries``.
 
 Erased subjects. When the protector answers ``ERASED`` (the key is gone), each personal field of
 an event decodes to a type-correct placeholder (``erased_placeholder``): ``None`` where the type
@@ -231,6 +233,18 @@ class PgaMapper(Mapper[UUID]):
                 subject: self.protector.protect(UUID(subject), originator_id, value)
                 for subject, value in snapshot_state.pop(name, {}).items()
             }
+        for name, field in _subject_grouped(state["topic"]).items():
+            groups: dict[str, dict[str, Any]] = {}
+            kept: dict[str, Any] = {}
+            for key, value in snapshot_state.get(name, {}).items():
+                subject = value.get(field)
+                (kept if subject is None else groups.setdefault(subject, {}))[key] = value
+            snapshot_state[name] = kept
+            if groups:
+                entries[name] = {
+                    subject: self.protector.protect(UUID(subject), originator_id, group)
+                    for subject, group in groups.items()
+                }
         document["personal"] = self.protector.protect(originator_id, originator_id, snapshot_state)
         if entries:
             document["entries"] = entries
@@ -299,13 +313,17 @@ class PgaMapper(Mapper[UUID]):
         if state is ERASED:
             raise SnapshotErased(f"snapshot of {originator_id} is erased")
         revealed = dict(cast("dict[str, Any]", state))
+        grouped = _subject_grouped(document["data"]["topic"])
         for name, entries in cast("dict[str, dict[str, Any]]", document.get("entries", {})).items():
-            revealed[name] = {}
+            revealed[name] = dict(revealed.get(name, {})) if name in grouped else {}
             for subject, stored in entries.items():
                 value = self.protector.reveal(UUID(subject), originator_id, stored)
                 if value is ERASED:
                     raise SnapshotErased(f"snapshot of {originator_id} holds an erased entry")
-                revealed[name][subject] = value
+                if name in grouped:
+                    revealed[name].update(value)
+                else:
+                    revealed[name][subject] = value
         return revealed
 
     def key_ids(self, stored_event: StoredEvent, subject_ids: frozenset[UUID]) -> set[UUID]:
@@ -336,6 +354,12 @@ def _subject_of(cls: type[Any], state: dict[str, Any], originator_id: UUID) -> U
     field = getattr(cls, "subject_field", None)
     value = state.get(field) if field else None
     return originator_id if value is None else _as_uuid(value)
+
+
+@cache
+def _subject_grouped(aggregate_topic: str) -> dict[str, str]:
+    grouped: dict[str, str] = dict(getattr(resolve_topic(aggregate_topic), "subject_grouped", {}))
+    return grouped
 
 
 @cache

@@ -1,10 +1,13 @@
 """Per-subject data keys for crypto-shredding: a key store outside the event store's database.
 
 Every personal value in the event store is encrypted (AES-GCM) under a *data key* that belongs to
-one subject: a trajectory (its youth), a network member (that youth) or a network (its group-level
-text). Erasing a subject deletes its data keys; the stored events stay, their seals still verify,
-and their personal values can no longer be decrypted by anyone (``SubjectKeyProtector``, the
-mapper's protector).
+one owner: a subject in one aggregate, the pair (subject id, aggregate id). A trajectory's own
+values are owned by (trajectory, trajectory), a network's group-level text by (network, network),
+a member's entries in network N by (member, N): one youth's entries in two networks are under two
+keys, so destroying one network's name list leaves the youth's entries in the other readable.
+Erasing a subject deletes the data keys its stored records name; the stored events stay, their
+seals still verify, and their personal values can no longer be decrypted by anyone
+(``SubjectKeyProtector``, the mapper's protector).
 
 Where the keys live. In their own PostgreSQL database (``PGA_KEYS_DATABASE_URL``; default: a
 sibling of the event store's database on the same server, ``<database>_keys``; the embedded
@@ -19,22 +22,30 @@ next to the KEK's id (an HKDF-derived fingerprint, never the key). Rotating the 
 every row under the new KEK in one transaction (``rotate``); the data keys, and so every stored
 event, stay as they are.
 
-Keys come from a pool. Creating a key per new subject with its own commit would cost one fsync per
+Keys come from a pool. Creating a key per new owner with its own commit would cost one fsync per
 referral; instead each process takes keys from a pool it created in batches (``POOL_BATCH`` rows,
 one statement, one commit) before handing any of them out. A stored personal value names its key id
 in clear (like AWS envelope encryption), so which keys belong to a subject is recoverable from the
 event store alone: erasure reads the subject's stored records for their key ids. The process keeps
-an owner → key id directory (learnt when it encrypts or decrypts a subject's value, bounded); a
-subject it has not seen yet simply gets another pool key, and erasure deletes all of them. Pool
+an owner → key id directory (learnt when it encrypts or decrypts an owner's value, bounded); an
+owner it has not seen yet simply gets another pool key, and erasure deletes all of them. Pool
 keys never used (a process that stops) are rows no value refers to: harmless.
 
-Caches. Unwrapped keys are cached per process (``CACHE_SIZE`` keys, LRU) for at most
-``CACHE_SECONDS``: erasure evicts the key at once in the erasing process, and another process
-re-reads a cached key from the key database when its entry is older than that, so it can decrypt
-an erased subject's values for at most ``CACHE_SECONDS`` after the erasure (and only values it
-reads in that window; aggregates it holds in memory drop the personal values as soon as it
-applies the erasure event). A forked process starts with an empty pool and caches: two processes
-never share a pool key, so destroying one subject's key never touches another subject's data.
+Caches, and erasure in other processes. Unwrapped keys are cached per process (``CACHE_SIZE``
+keys, LRU). ``destroy`` announces the destroyed key ids with ``NOTIFY`` on the key database
+(channel ``erasure_channel(schema)``, ids only, in chunks well below PostgreSQL's 8000-byte
+payload limit) in the transaction that deletes them, so the announcement is delivered exactly
+when the deletion is committed. Every process that caches keys listens on a dedicated connection
+in a daemon thread (``_ErasureListener``, started on the first key it reads, stopped by
+``close``) and evicts the announced keys from its cache and owner directory: another process
+stops decrypting an erased subject's values as soon as it has received the announcement
+(milliseconds), without a round trip on the hot path. The cache is trusted only while the
+listener is connected: before it listens, and from a broken connection until it has reconnected,
+every key is read from the key database; because announcements may have been missed meanwhile,
+the listener clears the whole cache each time it (re)starts listening (keys are simply re-read).
+Entries older than ``CACHE_SECONDS`` are re-read anyway (the backstop). A forked process starts
+with an empty pool and caches and starts its own listener lazily: two processes never share a
+pool key, so destroying one owner's key never touches another owner's data.
 
 Erased versus unknown. Erasure deletes the key row and records the key id (nothing else) as
 erased, in the same transaction. A key id that is neither stored nor erased is an error
@@ -45,9 +56,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import hashlib
+import logging
 import os
+import selectors
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -87,6 +103,19 @@ DIRECTORY_SIZE = 100_000
 KEYS_DATABASE_SUFFIX = "_keys"
 KEYS_TABLE = "subject_keys"
 ERASED_TABLE = "erased_subject_keys"
+#: Key ids per erasure announcement: 32 hex digits and a comma each, well below the 8000 bytes
+#: PostgreSQL allows a NOTIFY payload.
+ANNOUNCED_IDS = 200
+#: The longest channel name PostgreSQL takes (an identifier: NAMEDATALEN - 1 bytes).
+_MAX_CHANNEL_BYTES = 63
+#: How long the listener waits for an announcement before it checks whether to stop, in seconds.
+LISTEN_POLL_SECONDS = 1.0
+#: The listener's first and longest wait before it reconnects a broken connection, in seconds.
+LISTEN_RETRY_SECONDS = (0.05, 5.0)
+#: The listener connection's ``application_name`` (pg_stat_activity).
+LISTENER_APPLICATION_NAME = "pga key-store listener"
+
+logger = logging.getLogger(__name__)
 
 
 class KeyStoreError(RuntimeError):
@@ -174,6 +203,18 @@ def keys_database_url(settings: Settings, event_store_url: str) -> str:
     return with_database(event_store_url, name)
 
 
+def erasure_channel(schema: str) -> str:
+    """Return the NOTIFY channel on which ``schema``'s key store announces destroyed keys.
+
+    ``<schema>.subject_keys``; a name longer than PostgreSQL takes becomes ``subject_keys.`` and
+    a digest of the schema's name.
+    """
+    channel = f"{schema}.{KEYS_TABLE}"
+    if len(channel.encode()) > _MAX_CHANNEL_BYTES:
+        channel = f"{KEYS_TABLE}.{hashlib.sha256(schema.encode()).hexdigest()[:40]}"
+    return channel
+
+
 def grant_key_store_role(url: str, schema: str, role: str) -> None:
     """Let the service's ``role`` use the key store: read, create and delete (erase) keys.
 
@@ -207,6 +248,7 @@ class SubjectKeyStore:
     ) -> None:
         self._url = url
         self._keys = sql.Identifier(schema, KEYS_TABLE)
+        self._channel = erasure_channel(schema)
         self._erased = sql.Identifier(schema, ERASED_TABLE)
         self._kek = KeyEncryptionKey(master)
         self._pool_batch = pool_batch
@@ -217,7 +259,11 @@ class SubjectKeyStore:
         self._pid = os.getpid()
         self._pool: list[DataKey] = []
         self._cache: OrderedDict[UUID, tuple[AESGCM, float]] = OrderedDict()
-        self._owners: OrderedDict[UUID, UUID] = OrderedDict()
+        self._owners: OrderedDict[tuple[UUID, UUID], UUID] = OrderedDict()
+        self._listener: _ErasureListener | None = None
+        #: Whether the listener is connected: only then is a cached key trusted.
+        self._listening = False
+        _stores.add(self)
         if create_tables:
             self._create_tables(schema)
 
@@ -225,6 +271,17 @@ class SubjectKeyStore:
     def kek_id(self) -> str:
         """The id of the key-encryption key this store wraps new keys under."""
         return self._kek.kek_id
+
+    @property
+    def listening(self) -> bool:
+        """Whether this process hears of other processes' erasures at once (its listener is up)."""
+        return self._listening
+
+    @property
+    def listener_backend_pid(self) -> int | None:
+        """The key database's process id of this store's listening session (for monitoring)."""
+        listener = self._listener
+        return listener.backend_pid if listener is not None and self._listening else None
 
     def _create_tables(self, schema: str) -> None:
         # Workers start at once and IF NOT EXISTS is not atomic: one transaction at a time
@@ -251,20 +308,24 @@ class SubjectKeyStore:
 
     # --- using keys ---
 
-    def key_for(self, owner_id: UUID) -> DataKey:
-        """Return the data key to encrypt ``owner_id``'s new values with."""
+    def key_for(self, subject_id: UUID, originator_id: UUID) -> DataKey:
+        """Return the data key to encrypt new values of ``subject_id`` in an aggregate with.
+
+        The owner of a key is the pair: the same subject in another aggregate gets another key.
+        """
+        owner = (subject_id, originator_id)
         with self._lock:
             self._check_process()
-            key_id = self._owners.get(owner_id)
+            key_id = self._owners.get(owner)
             if key_id is not None:
                 aead = self._usable(key_id)
                 if aead is not None:
-                    self._owners.move_to_end(owner_id)
+                    self._owners.move_to_end(owner)
                     return DataKey(key_id, aead)
             if not self._pool:
                 self._fill_pool()
             key = self._pool.pop()
-            self._bind(owner_id, key.key_id)
+            self._bind(owner, key.key_id)
             return key
 
     def key(self, key_id: UUID) -> AESGCM | None:
@@ -273,14 +334,18 @@ class SubjectKeyStore:
             self._check_process()
             return self._usable(key_id)
 
-    def remember(self, owner_id: UUID, key_id: UUID) -> None:
-        """Note that ``owner_id``'s values are under ``key_id`` (one of its values decrypted)."""
+    def remember(self, subject_id: UUID, originator_id: UUID, key_id: UUID) -> None:
+        """Note that the subject's values in the aggregate are under ``key_id`` (one decrypted)."""
         with self._lock:
             self._check_process()
-            self._bind(owner_id, key_id)
+            self._bind((subject_id, originator_id), key_id)
 
     def destroy(self, key_ids: Collection[UUID]) -> int:
-        """Delete these keys (crypto-shredding) and record them as erased; return how many."""
+        """Delete these keys (crypto-shredding) and record them as erased; return how many.
+
+        The same transaction announces the ids to every other process (``NOTIFY``), which
+        evicts them as soon as it is committed.
+        """
         ids = sorted(set(key_ids))
         with self._lock:
             self._check_process()
@@ -295,6 +360,11 @@ class SubjectKeyStore:
                     ).format(self._erased),
                     (ids,),
                 )
+                if ids:
+                    connection.execute(
+                        "SELECT pg_notify(%s, chunk) FROM unnest(%s::text[]) AS chunk",
+                        (self._channel, _announcements(ids)),
+                    )
             self._forget(set(ids))
             return deleted
 
@@ -303,6 +373,7 @@ class SubjectKeyStore:
     def status(self) -> KeyStatus:
         """Return the stored keys per KEK id and the number of erased keys."""
         with self._lock:
+            self._check_process()
             connection = self._connected()
             rows = connection.execute(
                 sql.SQL("SELECT kek_id, count(*) FROM {} GROUP BY kek_id ORDER BY kek_id").format(
@@ -328,6 +399,7 @@ class SubjectKeyStore:
         rewrapped: list[tuple[bytes, UUID]] = []
         current = 0
         with self._lock:
+            self._check_process()
             connection = self._connected()
             with connection.transaction():
                 rows = connection.execute(
@@ -354,19 +426,32 @@ class SubjectKeyStore:
         return RotationReport(old.kek_id, new.kek_id, len(rewrapped), current)
 
     def close(self) -> None:
-        """Close the connection to the key database."""
+        """Close the connections to the key database and stop the listener (if any)."""
         with self._lock:
+            self._check_process()
+            listener, self._listener = self._listener, None
+            self._listening = False
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+        if listener is not None:  # outside the lock: the listener may be waiting for it
+            listener.stop(wait=True)
 
     # --- internals ---
 
     def _check_process(self) -> None:
-        """Start afresh in a forked process: never share the parent's pool nor trust its caches."""
+        """Start afresh in a forked process: never share the parent's pool nor trust its caches.
+
+        The parent's connections are dropped, never closed (closing would end the parent's
+        sessions); the child starts its own listener when it first reads a key.
+        """
         if os.getpid() != self._pid:
             self._pid = os.getpid()
             self._connection = None
+            if self._listener is not None:
+                self._listener.abandon()
+            self._listener = None
+            self._listening = False
             self._pool.clear()
             self._cache.clear()
             self._owners.clear()
@@ -378,6 +463,7 @@ class SubjectKeyStore:
 
     def _fill_pool(self) -> None:
         """Create a batch of keys with one statement and one commit."""
+        self._ensure_listener()
         fresh = [(uuid4(), os.urandom(DATA_KEY_BYTES)) for _ in range(self._pool_batch)]
         self._connected().execute(
             sql.SQL(
@@ -399,9 +485,14 @@ class SubjectKeyStore:
     def _usable(self, key_id: UUID) -> AESGCM | None:
         """Return the cipher of ``key_id`` from the cache when fresh, else from the database."""
         cached = self._cache.get(key_id)
-        if cached is not None and time.monotonic() - cached[1] < self._cache_seconds:
+        if (
+            cached is not None
+            and self._listening
+            and time.monotonic() - cached[1] < self._cache_seconds
+        ):
             self._cache.move_to_end(key_id)
             return cached[0]
+        self._ensure_listener()  # listening before the read: no erasure after it goes unheard
         row = (
             self._connected()
             .execute(
@@ -433,9 +524,9 @@ class SubjectKeyStore:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _bind(self, owner_id: UUID, key_id: UUID) -> None:
-        self._owners[owner_id] = key_id
-        self._owners.move_to_end(owner_id)
+    def _bind(self, owner: tuple[UUID, UUID], key_id: UUID) -> None:
+        self._owners[owner] = key_id
+        self._owners.move_to_end(owner)
         while len(self._owners) > DIRECTORY_SIZE:
             self._owners.popitem(last=False)
 
@@ -445,8 +536,161 @@ class SubjectKeyStore:
         for key_id in gone:
             self._cache.pop(key_id, None)
         self._pool = [key for key in self._pool if key.key_id not in gone]
-        for owner_id in [owner for owner, key_id in self._owners.items() if key_id in gone]:
-            del self._owners[owner_id]
+        for owner in [owner for owner, key_id in self._owners.items() if key_id in gone]:
+            del self._owners[owner]
+
+    # --- the erasure listener's side (called from its thread) ---
+
+    def _ensure_listener(self) -> None:
+        """Start this process's listener unless it runs (first key read, fork, unexpected end)."""
+        if self._listener is None or not self._listener.alive:
+            self._listening = False
+            self._listener = _ErasureListener(self, self._url, self._channel)
+            self._listener.start()
+
+    def _listener_connected(self, listener: _ErasureListener) -> bool:
+        """Trust the cache again, after clearing it: announcements may have been missed.
+
+        Return ``False`` when ``listener`` is no longer this store's (closed, or replaced).
+        """
+        with self._lock:
+            if listener is not self._listener:
+                return False
+            self._cache.clear()
+            self._listening = True
+            return True
+
+    def _listener_lost(self, listener: _ErasureListener) -> None:
+        """Stop trusting the cache: announcements may be missed until the listener is back."""
+        with self._lock:
+            if listener is self._listener:
+                self._listening = False
+
+    def _announced(self, listener: _ErasureListener, payload: str) -> bool:
+        """Evict the keys another process destroyed (an unreadable announcement clears all).
+
+        Return ``False`` when ``listener`` is no longer this store's.
+        """
+        try:
+            gone: set[UUID] | None = {UUID(hex=part) for part in payload.split(",") if part}
+        except ValueError:
+            gone = None
+        with self._lock:
+            if listener is not self._listener:
+                return False
+            if gone is None:
+                self._cache.clear()
+            else:
+                self._forget(gone)
+            return True
+
+
+class _ErasureListener:
+    """A daemon thread that listens for a key store's erasure announcements (``NOTIFY``).
+
+    It holds its store weakly (an unreachable store's listener ends), connects on its own
+    connection, evicts announced keys, and reconnects a broken connection (with a growing pause,
+    telling the store to distrust its cache meanwhile). ``stop`` wakes it through a pipe at once.
+    """
+
+    def __init__(self, store: SubjectKeyStore, url: str, channel: str) -> None:
+        self._store = weakref.ref(store)
+        self._url = url
+        self._channel = channel
+        self._pid = os.getpid()
+        self._stopped = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+        self._pipe_lock = threading.Lock()
+        self._pipe_open = True
+        self._pause = LISTEN_RETRY_SECONDS[0]
+        #: The key database's process id of the current listening session.
+        self.backend_pid: int | None = None
+        self._thread = threading.Thread(
+            target=self._run, name="pga-key-store-listener", daemon=True
+        )
+        weakref.finalize(store, self.stop)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the thread runs."""
+        return self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start listening (in the background)."""
+        self._thread.start()
+
+    def stop(self, *, wait: bool = False) -> None:
+        """Stop listening and close the connection; ``wait``: until the thread has ended."""
+        if os.getpid() != self._pid:
+            return  # a forked child: the thread and the connection are the parent's
+        self._stopped.set()
+        with self._pipe_lock:
+            if self._pipe_open:
+                os.write(self._wake_write, b"x")
+        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=LISTEN_POLL_SECONDS)
+
+    def abandon(self) -> None:
+        """In a forked child: let go of the parent's listener without touching its connection."""
+        for descriptor in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+
+    def _run(self) -> None:
+        try:
+            while not self._stopped.is_set():
+                try:
+                    self._listen()
+                except Exception as error:  # noqa: BLE001 - whatever broke it, listen again
+                    logger.warning(
+                        "key-store listener on %s lost its connection, reconnecting: %s",
+                        self._channel,
+                        error,
+                    )
+                store = self._store()
+                if store is None:
+                    return
+                store._listener_lost(self)  # noqa: SLF001 - the store's own helper
+                del store
+                if self._stopped.wait(self._pause):
+                    return
+                self._pause = min(self._pause * 2, LISTEN_RETRY_SECONDS[1])
+        finally:
+            with self._pipe_lock:
+                self._pipe_open = False
+                os.close(self._wake_read)
+                os.close(self._wake_write)
+
+    def _listen(self) -> None:
+        """Listen until stopped or the store is gone; raise when the connection breaks."""
+        with (
+            psycopg.connect(
+                self._url,
+                autocommit=True,
+                application_name=LISTENER_APPLICATION_NAME,
+                connect_timeout=10,
+            ) as connection,
+            selectors.DefaultSelector() as selector,
+        ):
+            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+            self.backend_pid = connection.info.backend_pid
+            self._pause = LISTEN_RETRY_SECONDS[0]
+            store = self._store()
+            if store is None or not store._listener_connected(self):  # noqa: SLF001
+                self._stopped.set()
+                return
+            del store
+            selector.register(connection.fileno(), selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopped.is_set():
+                # First what arrived with an earlier read, then wait for the socket (or stop).
+                for notify in connection.notifies(timeout=0):
+                    store = self._store()
+                    if store is None or not store._announced(self, notify.payload):  # noqa: SLF001
+                        self._stopped.set()
+                        return
+                    del store
+                selector.select(LISTEN_POLL_SECONDS)
 
 
 class SubjectKeyProtector:
@@ -461,8 +705,8 @@ class SubjectKeyProtector:
         self.keys = keys
 
     def protect(self, subject_id: UUID, originator_id: UUID, personal: Any) -> Any:  # noqa: ANN401 - JSON value
-        """Encrypt ``personal`` (JSON builtins) under ``subject_id``'s data key."""
-        key = self.keys.key_for(subject_id)
+        """Encrypt ``personal`` (JSON builtins) under the key of the subject in the aggregate."""
+        key = self.keys.key_for(subject_id, originator_id)
         nonce = os.urandom(_NONCE_BYTES)
         sealed = key.aead.encrypt(
             nonce, _encoder.encode(personal), _associated(subject_id, originator_id)
@@ -489,7 +733,7 @@ class SubjectKeyProtector:
             msg = f"a personal value under data key {key_id} does not decrypt (tampered with?)"
             raise ValueError(msg) from None
         # Only now: a value copied from another subject must not make two subjects share a key.
-        self.keys.remember(subject_id, key_id)
+        self.keys.remember(subject_id, originator_id, key_id)
         return _decoder.decode(plain)
 
     def key_id(self, stored: Any) -> UUID | None:  # noqa: ANN401 - JSON value
@@ -503,3 +747,25 @@ _decoder = msgspec.json.Decoder()
 
 def _associated(subject_id: UUID, originator_id: UUID) -> bytes:
     return subject_id.bytes + originator_id.bytes
+
+
+def _announcements(key_ids: Iterable[UUID]) -> list[str]:
+    """Return the NOTIFY payloads naming ``key_ids``: hex ids, comma-separated, in chunks."""
+    hexes = [key_id.hex for key_id in key_ids]
+    return [
+        ",".join(hexes[start : start + ANNOUNCED_IDS])
+        for start in range(0, len(hexes), ANNOUNCED_IDS)
+    ]
+
+
+#: Every key store of this process, to give each a fresh lock in a forked child.
+_stores: weakref.WeakSet[SubjectKeyStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """Give every store a fresh lock: one held by another thread at the fork stays held."""
+    for store in list(_stores):
+        store._lock = threading.RLock()  # noqa: SLF001 - the store's own state
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

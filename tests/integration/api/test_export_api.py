@@ -103,3 +103,37 @@ def test_an_unknown_trajectory_or_format_is_a_problem_and_shows_nothing(
     assert is_problem(response, 400)
     assert GIVEN_NAME not in response.text
     assert len(entries(settings)) == before
+
+
+def test_after_erasure_the_export_works_by_either_id_and_shows_no_personal_value(
+    client: TestClient[Any], settings: Settings, regisseur: dict[str, str]
+) -> None:
+    case = new_case(client, regisseur, givenName=GIVEN_NAME)
+    detail = client.get(f"{API}/{case.id}", headers=regisseur)
+    subject_id = detail.json()["subjectId"]
+    erased = client.post(
+        f"{API}/{case.id}/erasure",
+        json={"basis": "avg-17-verzoek", "reason": "verzoek van de jongere"},
+        headers=regisseur | {"If-Match": detail.headers["etag"]},
+    )
+    assert erased.status_code == 200, erased.text
+    for given in (subject_id, case.id):
+        response = client.get(f"{API}/{given}/export", headers=regisseur)
+        assert response.status_code == 200, response.text
+        export = response.json()
+        assert (export["subjectId"], export["trajectoryIds"]) == (subject_id, [case.id])
+        referred, tombstone = export["trajectories"][0]["events"]
+        assert tombstone["kind"] == "SubjectErased"
+        assert referred["erasedFields"] == ["givenName", "familyName", "bornOn", "policeReference"]
+        assert referred["data"]["bornOn"] is None
+        assert referred["data"]["referredOn"] == "2026-10-05"
+        assert GIVEN_NAME not in response.text
+        assert "0001-01-01" not in response.text
+        assert "eraseSubject" in [entry["operation"] for entry in export["accessLog"]]
+        logged = entries(settings)[-1]
+        assert (logged["operation"], logged["status"]) == ("exportSubject", 200)
+        assert set(logged["subjects"]) == {UUID(case.id), UUID(subject_id)}
+    page = client.get(f"{API}/{subject_id}/export?format=html", headers=regisseur)
+    assert page.status_code == 200, page.text
+    assert "<dt>geboortedatum</dt><dd>verwijderd</dd>" in page.text
+    assert GIVEN_NAME not in page.text

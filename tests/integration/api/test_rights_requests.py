@@ -325,3 +325,55 @@ def test_the_command_line_lists_open_and_overdue_requests_without_names(
             " WHERE operation = 'cli:subjects-requests' AND purpose = 'rechten-betrokkene'"
         ).fetchone()
     assert logged == (2,)
+
+
+def test_the_caseload_shows_open_and_overdue_requests_to_the_regisseur_only(
+    client: TestClient[Any], settings: Settings, regisseur: dict[str, str], clock: Clock
+) -> None:
+    with_request, etag = refer(client, regisseur, givenName="Metverzoek")
+    without, _ = refer(client, regisseur, givenName="Zonderverzoek")
+    involvement = {
+        "organisation": POLICE,
+        "role": "politie",
+        "legalBasis": "convenant_pga",
+        "since": "2026-10-05",
+    }
+    involved = command(
+        client, f"{API}/trajectories/{with_request}/partners", involvement, regisseur, etag
+    )
+    assert involved.status_code == 200, involved.text
+    received = command(
+        client,
+        f"{API}/trajectories/{with_request}/rights-requests",
+        {"kind": "verwijdering", "requester": "jongere", "receivedOn": "2026-10-06"},
+        regisseur,
+        involved.headers["etag"],
+        Prefer="return=representation",  # answered once the read models have it
+    )
+    assert received.status_code == 200, received.text
+
+    def caseload(**query: str) -> dict[str, dict[str, Any]]:
+        response = client.get(f"{API}/trajectories", params=query, headers=regisseur)
+        assert response.status_code == 200, response.text
+        return {item["trajectoryId"]: item["rightsRequests"] for item in response.json()["items"]}
+
+    assert caseload() == {
+        with_request: {"open": 1, "dueOn": "2026-11-06", "overdue": False},
+        without: {"open": 0, "dueOn": None, "overdue": False},
+    }
+    assert caseload(rightsRequestOverdue="true") == {}
+    clock.set_day(date(2026, 11, 7))  # the day after the deadline: overdue
+    assert caseload()[with_request] == {"open": 1, "dueOn": "2026-11-06", "overdue": True}
+    assert list(caseload(rightsRequestOverdue="true")) == [with_request]
+    assert list(caseload(rightsRequestOverdue="false")) == [without]
+
+    # The police, involved in the case, see the trajectory and nothing about the request.
+    police = bearer(settings, PartnerRole.POLITIE, organisation=POLICE, user="u-politie")
+    shown = client.get(f"{API}/trajectories", headers=police)
+    assert shown.status_code == 200, shown.text
+    assert [item["id"] for item in shown.json()["items"]] == [with_request]
+    assert "rightsRequest" not in shown.text
+    assert "2026-11-06" not in shown.text
+    refused = client.get(f"{API}/trajectories?rightsRequestOverdue=true", headers=police)
+    assert is_problem(refused, 400)
+    assert "rightsRequestOverdue" in refused.json()["detail"]

@@ -22,6 +22,9 @@ from pga.domain.trajectory import (
     PoliceContactRecorded,
     Referred,
     Regisseur,
+    Requester,
+    RightsRequestKind,
+    RightsRequestOutcome,
     TrajectoryStatus,
 )
 from pga.store.database import eventsourcing_env
@@ -31,6 +34,7 @@ from projections.caseload import (
     CaseloadItem,
     CaseloadQuery,
     CaseloadThresholds,
+    OpenRightsRequests,
     Signal,
     get_caseload_row,
     list_caseload,
@@ -772,6 +776,17 @@ def assert_row_equals_the_aggregate(app: PgaApplication, row: CaseloadItem, toda
     assert row.last_activity_on == max(
         occurred_on(event) or event.timestamp.date() for event in history
     )
+    open_requests = [
+        request.due_on
+        for request in trajectory.rights_requests.values()
+        if request.completed_on is None
+    ]
+    earliest = min(open_requests, default=None)
+    assert row.rights_requests == OpenRightsRequests(
+        open=len(open_requests),
+        due_on=earliest,
+        overdue=earliest is not None and earliest < today,
+    )
     if row.born_on is not None:
         assert row.turns_18_on is not None
         assert age_on(row.born_on, row.turns_18_on) == 18
@@ -854,3 +869,87 @@ def test_the_information_letter_is_due_after_the_configured_days_and_silenced_on
     sent = row_of(project, connection, schema, case, today=due_on + timedelta(days=1))
     assert sent.information_letter.sent_on == date(2026, 2, 10)
     assert letter not in sent.signals
+
+
+# --- rights requests ---
+
+
+def receive(case: Handle, received_on: date) -> UUID:
+    recorded = case(
+        case.app.receive_rights_request,
+        kind=RightsRequestKind.INZAGE,
+        requester=Requester.OUDER_OF_VOOGD,
+        received_on=received_on,
+    )
+    assert recorded.entity_id is not None
+    return recorded.entity_id
+
+
+def overdue_ids(
+    connection: psycopg.Connection[Any], schema: str, today: date, *, overdue: bool = True
+) -> list[UUID]:
+    query = CaseloadQuery(rights_request_overdue=overdue, sort="rights_request_due_on")
+    page = list_caseload(connection, schema, query, today=today)
+    return [item.trajectory_id for item in page.items]
+
+
+def test_open_rights_requests_are_counted_and_overdue_on_closed_and_erased_ones_too(
+    app: PgaApplication, project: Project, connection: psycopg.Connection[Any], schema: str
+) -> None:
+    case = refer(app, family_name="Verzoek")
+    other = refer(app, family_name="Zonder")
+    first = receive(case, date(2026, 1, 20))  # due 20 February
+    second = receive(case, date(2026, 2, 10))  # due 10 March
+    item = row_of(project, connection, schema, case, today=date(2026, 2, 20))
+    assert item.rights_requests == OpenRightsRequests(
+        open=2, due_on=date(2026, 2, 20), overdue=False
+    )
+    # Overdue from the day after the due date; a trajectory without requests never is.
+    assert row_of(project, connection, schema, case, today=date(2026, 2, 21)).rights_requests == (
+        OpenRightsRequests(open=2, due_on=date(2026, 2, 20), overdue=True)
+    )
+    assert row_of(project, connection, schema, other).rights_requests == OpenRightsRequests(
+        open=0, due_on=None, overdue=False
+    )
+    assert overdue_ids(connection, schema, date(2026, 2, 21)) == [case.id]
+    assert overdue_ids(connection, schema, date(2026, 2, 21), overdue=False) == [other.id]
+    assert overdue_ids(connection, schema, date(2026, 2, 20)) == []
+
+    # Extended: the other request is the earliest now; completed: one is left.
+    case(app.extend_rights_request, request_id=first, extended_on=date(2026, 2, 1), why="Omvang")
+    item = row_of(project, connection, schema, case, today=date(2026, 2, 21))
+    assert item.rights_requests == OpenRightsRequests(
+        open=2, due_on=date(2026, 3, 10), overdue=False
+    )
+    case(
+        app.complete_rights_request,
+        request_id=second,
+        completed_on=date(2026, 2, 25),
+        outcome=RightsRequestOutcome.GRANTED,
+    )
+    assert row_of(project, connection, schema, case).rights_requests == OpenRightsRequests(
+        open=1, due_on=date(2026, 4, 20), overdue=False
+    )
+    # Closed and erased, the open request and its deadline stay (no signal: the trajectory's
+    # signals are for open, not erased ones).
+    case(app.decline_inclusion, declined_on=date(2026, 2, 26), why="Geen grond voor de aanpak")
+    erase(case, erased_on=date(2026, 2, 27))
+    item = row_of(project, connection, schema, case, today=date(2026, 4, 21))
+    assert (item.erased, item.status, item.signals) == (True, S.NIET_OPGENOMEN, [])
+    assert item.rights_requests == OpenRightsRequests(
+        open=1, due_on=date(2026, 4, 20), overdue=True
+    )
+    assert overdue_ids(connection, schema, date(2026, 4, 21)) == [case.id]
+    case(
+        app.complete_rights_request,
+        request_id=first,
+        completed_on=date(2026, 2, 28),
+        outcome=RightsRequestOutcome.GRANTED,
+    )
+    item = row_of(project, connection, schema, case, today=date(2026, 4, 21))
+    assert item.rights_requests == OpenRightsRequests(open=0, due_on=None, overdue=False)
+
+    # One event at a time gives the same rows as a rebuild from zero.
+    incremental = digest(connection, schema, Caseload())
+    rebuild(app, [Caseload()], batch_size=1)
+    assert digest(connection, schema, Caseload()) == incremental

@@ -11,10 +11,11 @@ import msgspec
 from pga.application import PgaApplication
 from pga.demo import demo_application_options, generate
 from pga.domain.network import NetworkStep
+from pga.domain.trajectory import CorrectedField
 from pga.privacy.pseudonym import youth_reference
 from pga.store.database import eventsourcing_env
 from projections.network_graph import Graph, GraphEdge, NetworkGraph, graph
-from tests.integration.projections.conftest import stored_rows
+from tests.integration.projections.conftest import context, stored_rows
 
 from .network_driver import NetworkDriver, arrest, erase, police_contact, refer
 
@@ -300,6 +301,75 @@ def test_an_erasure_in_the_same_batch_as_the_incidents_keeps_none_of_them(
         (kept.aggregate_id, 2),
     ]
     assert {row[0] for row in stored["subjects"]} == {erased.aggregate_id, kept.aggregate_id}
+
+
+def correct_reference(app: PgaApplication, trajectory_id: UUID, police_reference: str) -> None:
+    """Correct the referral's police reference (a correction by field)."""
+    app.record_correction(
+        context(),
+        trajectory_id,
+        app.trajectory(trajectory_id).version,
+        corrects_version=1,
+        why="verkeerd politienummer overgenomen",
+        corrected_fields=(CorrectedField("police_reference", police_reference),),
+    )
+
+
+def test_a_corrected_police_reference_links_by_the_corrected_value(
+    app: PgaApplication, project: Project, connection: psycopg.Connection[Any]
+) -> None:
+    network = name_list(app)
+    a = refer(app, police_reference="PL-GRAPH-0030", given_name="Eerste")
+    b = refer(app, police_reference="PL-GRAPH-0031", given_name="Tweede")
+    c = refer(app, police_reference="PL-GRAPH-0032", given_name="Derde")
+    arrest(app, b.aggregate_id, "PL-GRAPH-0033")
+    for trajectory in (a, b, c):
+        network.place(D + timedelta(days=1), trajectory_id=trajectory.aggregate_id)
+    project(NetworkGraph())
+    assert co_suspects(graph(connection, schema_of(app))) == {}
+    ya, yb, yc = (youth_reference(subject_of(app, each)) for each in (a, b, c))
+    # a's referral named the wrong reference: corrected, a and b were suspects together.
+    correct_reference(app, a.aggregate_id, "pl-graph-0033")
+    project(NetworkGraph())
+    assert co_suspects(graph(connection, schema_of(app))) == {frozenset({ya, yb}): 1}
+    # Corrected again: the value that holds now counts, the earlier ones no longer do.
+    correct_reference(app, a.aggregate_id, "PL-GRAPH-0032")
+    project(NetworkGraph())
+    assert co_suspects(graph(connection, schema_of(app))) == {frozenset({ya, yc}): 1}
+    stored = graph_rows(connection, app, NetworkGraph.name)["incidents"]
+    assert len([row for row in stored if row[0] == a.aggregate_id]) == 1
+    # A build from zero gives the same rows.
+    project(GraphFromZero())
+    assert graph_rows(connection, app, NetworkGraph.name) == graph_rows(
+        connection, app, GraphFromZero.name
+    )
+
+
+def test_a_correction_in_the_same_batch_as_the_referral_and_one_of_other_fields(
+    app: PgaApplication, project: Project, connection: psycopg.Connection[Any]
+) -> None:
+    project(NetworkGraph())  # an empty build, so the next batch holds everything below
+    network = name_list(app)
+    a = refer(app, police_reference="PL-GRAPH-0040", given_name="Eerste")
+    b = refer(app, police_reference="PL-GRAPH-0041", given_name="Tweede")
+    correct_reference(app, a.aggregate_id, "PL-GRAPH-0041")
+    app.record_correction(
+        context(),
+        b.aggregate_id,
+        app.trajectory(b.aggregate_id).version,
+        corrects_version=1,
+        why="voornaam verkeerd gespeld",
+        corrected_fields=(CorrectedField("given_name", "Tweedee"),),
+    )
+    for trajectory in (a, b):
+        network.place(D + timedelta(days=1), trajectory_id=trajectory.aggregate_id)
+    project(NetworkGraph())
+    ya, yb = youth_reference(subject_of(app, a)), youth_reference(subject_of(app, b))
+    assert co_suspects(graph(connection, schema_of(app))) == {frozenset({ya, yb}): 1}
+    stored = graph_rows(connection, app, NetworkGraph.name)["incidents"]
+    assert [(row[0], row[1]) for row in stored] == sorted(
+        [(a.aggregate_id, 1), (b.aggregate_id, 1)], key=lambda key: key[0].int
+    )
 
 
 # --- filtering by network ---

@@ -383,6 +383,41 @@ def network_through_every_step(app: PgaApplication, case: Handle) -> tuple[Handl
     ]
 
 
+def retain_network(app: PgaApplication, network: Handle) -> list[Expected]:
+    """Place a hold on the closed file and lift it; then erase its name list and the file."""
+    hold = uuid4()
+    app.place_legal_hold(
+        context(PROCESREGISSEUR),
+        network.id,
+        hold_id=hold,
+        placed_on=d(2, 9),
+        basis="klacht-of-bezwaar",
+        reason="Klacht in behandeling",
+    )
+    app.lift_legal_hold(
+        context(PROCESREGISSEUR), network.id, hold_id=hold, lifted_on=d(2, 10), reason="Afgehandeld"
+    )
+    placed = len(app.members_placed(network.id))
+    app.erase_name_list(context(PROCESREGISSEUR), network.id, basis="bewaartermijn")
+    app.erase_network(context(PROCESREGISSEUR), network.id, basis="bewaartermijn")
+    network.reload()
+    return [
+        (
+            "NetworkLegalHoldPlaced",
+            d(2, 9),
+            "Bewaring ingesteld (klacht-of-bezwaar): bewaartermijn opgeschort",
+        ),
+        ("NetworkLegalHoldLifted", d(2, 10), "Bewaring opgeheven"),
+        # Recorded on the fixtures' day (1 March 2026).
+        (
+            "NameListErased",
+            d(3, 1),
+            f"Namenlijst vernietigd ({placed} jongere(n), bewaartermijn verstreken)",
+        ),
+        ("NetworkErased", d(3, 1), "Groepsdossier vernietigd (bewaartermijn verstreken)"),
+    ]
+
+
 def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
     """Revise, escalate, de-escalate, close, correct the arrest, erase; a request around it.
 
@@ -415,6 +450,19 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
         received_on=d(2, 13),
     ).entity_id
     case(app.extend_rights_request, request_id=request, extended_on=d(2, 14), why="Omvang")
+    hold = uuid4()
+    app.place_legal_hold(
+        context(REGISSEUR),
+        case.id,
+        hold_id=hold,
+        placed_on=d(2, 15),
+        basis="strafzaak",
+        reason="Lopende strafzaak",
+    )
+    app.lift_legal_hold(
+        context(REGISSEUR), case.id, hold_id=hold, lifted_on=d(2, 16), reason="Zaak afgerond"
+    )
+    case.reload()
     erase(case, erased_on=d(2, 20))
     case(
         app.complete_rights_request,
@@ -447,6 +495,8 @@ def finish_trajectory(app: PgaApplication, case: Handle) -> list[Expected]:
             d(2, 14),
             "Termijn van het verzoek om verwijdering verlengd tot 13-05-2026",
         ),
+        ("LegalHoldPlaced", d(2, 15), "Bewaring ingesteld (strafzaak): bewaartermijn opgeschort"),
+        ("LegalHoldLifted", d(2, 16), "Bewaring opgeheven"),
         ("SubjectErased", d(2, 20), "Persoonsgegevens verwijderd"),
         ("RightsRequestCompleted", d(2, 21), "Verzoek om verwijdering afgehandeld: toegewezen"),
     ]
@@ -457,6 +507,7 @@ def test_every_trajectory_and_network_event_kind_has_its_entry_summary_and_date(
 ) -> None:
     case = trajectory_until_care_report(app, project)
     network, network_expected = network_through_every_step(app, case)
+    network_expected += retain_network(app, network)
     project(Timeline(), batch_size=7)
     trajectory_expected = [
         # The trajectory ends erased: the plans' summaries lose the count of their goals.

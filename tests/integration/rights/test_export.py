@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+import msgspec
 import psycopg
 import pytest
 from psycopg import sql
@@ -358,13 +359,16 @@ def test_the_youth_is_found_by_its_subject_id_and_by_each_trajectory_id(
     assert to_json(exports[0]) == to_json(exports[1])
 
 
-def test_a_trajectory_is_exported_before_the_caseload_has_it(
+def test_a_youth_is_exported_before_the_caseload_has_it_by_either_id(
     app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings
 ) -> None:
+    # No caseload: the stored referrals' clear data find every trajectory of the youth.
     case = world(app)
-    export = exported(app, connection, settings, case.second_a)
-    assert export.subject_id == case.subject_a
-    assert export.trajectory_ids == [case.second_a]
+    for given in (case.second_a, case.subject_a):
+        export = exported(app, connection, settings, given)
+        assert export.subject_id == case.subject_a
+        assert export.trajectory_ids == [case.first_a, case.second_a]
+        assert [network.network_id for network in export.networks] == [case.network]
 
 
 def test_an_unknown_id_or_a_network_is_no_youth(
@@ -382,7 +386,8 @@ def test_events_metadata_state_and_partners_are_exported_with_the_bsn_in_the_cle
 ) -> None:
     case = world(app)
     export = exported(app, connection, settings, case.first_a)
-    (first,) = export.trajectories
+    first = export.trajectories[0]
+    assert first.trajectory_id == case.first_a
     history = app.history(case.first_a)
     assert [event.version for event in first.events] == [entry.version for entry in history]
     assert first.version == app.trajectory(case.first_a).version
@@ -615,3 +620,235 @@ def test_an_erased_youth_is_exported_as_its_placeholders(
         if marker.startswith(("AMARK1", "AMARKLID")) and marker != "AMARK1REDEN"
     ]
     assert [marker for marker in personal if marker in text] == []
+
+
+# --- after erasure, and a youth on name lists only ---
+
+MOMENT = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def all_exports(
+    app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings, *ids: UUID
+) -> list[SubjectExport]:
+    return [
+        export_subject(app, connection, settings.database_schema, given, now=MOMENT)
+        for given in ids
+    ]
+
+
+@pytest.mark.parametrize("caseload", [True, False], ids=["caseload", "no-caseload"])
+def test_after_erasure_the_youth_is_exported_by_either_id_without_a_personal_value(
+    app: PgaApplication,
+    connection: psycopg.Connection[Any],
+    settings: Settings,
+    *,
+    caseload: bool,
+) -> None:
+    case = world(app)
+    looked(connection, settings.database_schema, case.first_a)
+    app.erase_subject(context(), case.subject_a, reason="AMARKWIS", basis="avg-17-verzoek")
+    if caseload:
+        catch_up(app, [Caseload()])
+    exports = all_exports(app, connection, settings, case.subject_a, case.first_a, case.second_a)
+    assert exports[0] == exports[1] == exports[2]
+    export = exports[0]
+    assert export.subject_id == case.subject_a
+    assert export.trajectory_ids == [case.first_a, case.second_a]
+    # What remains: the tombstones, the dates that are not personal, the look at the data.
+    for trajectory in export.trajectories:
+        assert trajectory.events[-1].kind == "SubjectErased"
+        assert trajectory.state["erased"] is True
+        assert trajectory.state["givenName"] is None
+    referred = export.trajectories[0].events[0]
+    assert referred.erased_fields == ["givenName", "familyName", "bornOn", "policeReference"]
+    assert referred.data["bornOn"] is None
+    assert referred.data["givenName"] is None
+    assert referred.data["referredOn"] == "2026-01-03"
+    assert referred.metadata is not None
+    assert referred.metadata.reason is None
+    assert export.networks[0].events[-1].kind == "MemberErased"
+    assert export.networks[0].member is None
+    assert [entry.about for entry in export.access_log] == [[case.first_a]]
+    document, page = to_json(export).decode(), to_html(export)
+    for text in (document, page):
+        assert [marker for marker in [*case.markers_a, "AMARKWIS"] if marker in text] == []
+        assert [marker for marker in case.markers_b if marker in text] == []
+        assert str(case.subject_b) not in text
+    # An erased value is null in JSON and "verwijderd" in the document, never a placeholder.
+    assert "0001-01-01" not in document
+    assert json.loads(document)["trajectories"][0]["events"][0]["erasedFields"] == [
+        "givenName",
+        "familyName",
+        "bornOn",
+        "policeReference",
+    ]
+    assert "01-01-0001" not in page
+    assert "01-01-1<" not in page  # year 1 as strftime writes it on some platforms
+    assert "<dt>geboortedatum</dt><dd>verwijderd</dd>" in page
+    assert "<dt>Geboortedatum</dt><dd>verwijderd</dd>" in page
+
+
+def test_a_youth_without_any_trajectory_or_place_is_not_found_after_erasure_of_another(
+    app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings
+) -> None:
+    case = world(app)
+    app.erase_subject(context(), case.subject_a, reason="verzoek", basis="avg-17-verzoek")
+    with pytest.raises(AggregateNotFound):
+        exported(app, connection, settings, uuid4())
+
+
+def place_member_only(app: PgaApplication, network_id: UUID) -> UUID:
+    """Put a youth without a trajectory on the network's list, inform it, plan an action."""
+    recorded = app.place_member(
+        context(),
+        network_id,
+        app.network(network_id).version,
+        given_name="CMARKLIDVOORNAAM",
+        family_name="CMARKLIDACHTERNAAM",
+        born_on=date(2011, 8, 9),
+        role_in_group="CMARKLIDROL",
+        placed_on=date(2026, 2, 9),
+    )
+    member_id = recorded.entity_id
+    assert member_id is not None
+    app.inform_member(
+        context(),
+        network_id,
+        app.network(network_id).version,
+        member_id=member_id,
+        sent_on=date(2026, 2, 10),
+    )
+    app.plan_action(
+        context(),
+        network_id,
+        app.network(network_id).version,
+        organisation="gemeente-almere",
+        level=ActionLevel.PERSON,
+        description="CMARKACTIE",
+        due_on=date(2026, 4, 1),
+        member_id=member_id,
+    )
+    return member_id
+
+
+MARKERS_C = ["CMARKLIDVOORNAAM", "CMARKLIDACHTERNAAM", "CMARKLIDROL", "CMARKACTIE"]
+
+
+def test_a_youth_only_on_a_name_list_is_exported_by_its_member_id(
+    app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings
+) -> None:
+    case = world(app)
+    member_c = place_member_only(app, case.network)
+    catch_up(app, [Caseload()])
+    schema = settings.database_schema
+    looked(connection, schema, case.network, member_c, case.subject_b)
+    looked(connection, schema, case.subject_a)
+    export = exported(app, connection, settings, member_c)
+    assert (export.subject_id, export.trajectory_ids, export.trajectories) == (member_c, [], [])
+    assert export.ids == [member_c]
+    (network,) = export.networks
+    assert network.network_id == case.network
+    assert [event.kind for event in network.events] == [
+        "MemberPlaced",
+        "MemberInformed",
+        "ActionPlanned",
+    ]
+    assert network.member is not None
+    assert network.member["memberId"] == str(member_c)
+    assert [action["description"] for action in network.actions] == ["CMARKACTIE"]
+    assert (export.partners, export.rights_requests) == ([], [])
+    assert [entry.about for entry in export.access_log] == [[member_c]]
+    document, page = to_json(export).decode(), to_html(export)
+    for text in (document, page):
+        assert [marker for marker in MARKERS_C if marker not in text] == []
+        leaked = [marker for marker in [*case.markers_a, *case.markers_b] if marker in text]
+        assert leaked == []
+        for other in (case.subject_a, case.subject_b, case.first_a, case.trajectory_b):
+            assert str(other) not in text
+        assert [group for group in GROUP_TEXTS if group in text] == []
+    assert "<dt>Over</dt><dd>CMARKLIDVOORNAAM CMARKLIDACHTERNAAM</dd>" in page
+    assert "Er is geen traject" in page
+
+
+def test_a_youth_only_on_a_name_list_is_exported_after_its_erasure(
+    app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings
+) -> None:
+    case = world(app)
+    member_c = place_member_only(app, case.network)
+    app.erase_subject(context(), member_c, reason="CMARKWIS", basis="avg-17-verzoek")
+    catch_up(app, [Caseload()])
+    export = exported(app, connection, settings, member_c)
+    assert (export.subject_id, export.trajectory_ids) == (member_c, [])
+    (network,) = export.networks
+    assert [event.kind for event in network.events] == [
+        "MemberPlaced",
+        "MemberInformed",
+        "ActionPlanned",
+        "MemberErased",
+    ]
+    placed, _, action, _ = network.events
+    assert placed.erased_fields == ["givenName", "familyName", "bornOn", "roleInGroup"]
+    assert placed.data["placedOn"] == "2026-02-09"
+    # The network holds the action's text under its own key: the export shows it erased too.
+    assert action.erased_fields == ["description"]
+    assert (network.member, network.actions) == (None, [])
+    document, page = to_json(export).decode(), to_html(export)
+    for text in (document, page):
+        assert [marker for marker in [*MARKERS_C, "CMARKWIS"] if marker in text] == []
+    assert "<dt>Over</dt><dd>onbekend (gegevens verwijderd)</dd>" in page
+    assert "<dt>Geboortedatum</dt><dd>verwijderd</dd>" in page
+
+
+@pytest.mark.parametrize("erased", ["NameListErased", "NetworkErased"])
+def test_an_erased_name_list_or_file_shows_its_tombstone_naming_the_youth_only(
+    app: PgaApplication, connection: psycopg.Connection[Any], settings: Settings, erased: str
+) -> None:
+    # Retention: the closed network's name list, or its whole file, is erased; the export shows
+    # the youth's entries on it without a personal value and the tombstone without other ids.
+    case = world(app)
+
+    def version() -> int:
+        return app.network(case.network).version
+
+    app.record_monitoring(
+        context(), case.network, version(), monitored_on=date(2026, 2, 15), indicators="Rustig"
+    )
+    app.advance_network(
+        context(), case.network, version(), to_step=NetworkStep.SCALE_DOWN, on=date(2026, 2, 16)
+    )
+    app.complete_evaluation(
+        context(),
+        case.network,
+        version(),
+        evaluated_on=date(2026, 2, 17),
+        findings="Doelen bereikt",
+        remaining_actions="Geen",
+    )
+    app.close_network(context(), case.network, version(), on=date(2026, 2, 20), why="GROEPSLUITING")
+    erase = app.erase_name_list if erased == "NameListErased" else app.erase_network
+    erase(context(), case.network, basis="bewaartermijn")
+    export = exported(app, connection, settings, case.subject_a)
+    (network,) = export.networks
+    assert [event.kind for event in network.events] == [
+        "MemberPlaced",
+        "MemberInformed",
+        "ActionPlanned",
+        "ActionCompleted",
+        "NetworkFileClosed",
+        erased,
+    ]
+    placed, _, action, _, closed, tombstone = network.events
+    assert placed.erased_fields == ["givenName", "familyName", "bornOn", "roleInGroup"]
+    assert action.erased_fields == ["description"]
+    assert placed.data["givenName"] is None
+    assert "reason" not in closed.data
+    if erased == "NameListErased":
+        assert tombstone.data["memberIds"] == [str(case.subject_a)]
+    text = to_json(export).decode() + to_html(export)
+    network_markers = ["AMARKLIDVOORNAAM", "AMARKLIDACHTERNAAM", "AMARKLIDROL", "AMARKACTIE"]
+    assert [marker for marker in network_markers if marker in text] == []
+    assert "AMARK1VOORNAAM" in text  # the trajectory is not erased
+    assert str(case.subject_b) not in text
+    # The group's closing reason is not in the network's entry (the trajectory's own unlinking
+    # event records it as the trajectory's reason).
+    assert "GROEPSLUITING" not in msgspec.json.encode(network).decode()

@@ -1,0 +1,318 @@
+"""Retention on PostgreSQL: the CLI, legal holds, the schedule inside the served app, tombstones.
+
+The random histories are in tests/property/test_retention.py; these are the named cases a
+person would check: a dry run reports and changes nothing, ``pga retention run`` erases what is
+due and says so, a hold keeps a record until it is lifted (and blocks an erasure request too),
+erasing one closed trajectory leaves the youth's other trajectory readable, a network's name
+list is destroyed without touching the same youth's entry in another network, the read models
+follow, and ``pga serve``'s schedule runs it in one process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+import pytest
+from litestar.testing import TestClient
+
+from pga.api.app import create_app
+from pga.application import PgaApplication, open_application
+from pga.cli import main
+from pga.domain.catalogue import PartnerRole
+from pga.domain.errors import ErasedSubjectText, UnderLegalHold
+from pga.domain.network import ActionCompleted, ActionPlanned, MemberPlaced, NetworkStep
+from pga.domain.trajectory import Requester, RightsRequestKind, RightsRequestOutcome
+from pga.rights.retention import RetentionTerms, retention_context, run_retention
+from pga.settings import Settings
+from projections import read_models
+from projections.runner import catch_up
+from tests.integration.api.conftest import SECRET, bearer
+from tests.integration.projections.conftest import context
+from tests.integration.projections.network_driver import NetworkDriver
+from tests.retention_world import (
+    NetworkSpec,
+    Spec,
+    TrajectorySpec,
+    World,
+    YouthSpec,
+)
+from tests.subject_keys import TEST_MASTER_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+#: Born 2000-03-10: 23 on 2023-03-10. Referred at 15, closed a year later (2016-03-10 + 365).
+ADULT = YouthSpec(date(2000, 3, 10), (TrajectorySpec(3 * 365, 365), TrajectorySpec(4 * 365, None)))
+#: Born 2010-06-01: two trajectories, the first closed in 2025, the second open.
+YOUNG = YouthSpec(date(2010, 6, 1), (TrajectorySpec(3 * 365, 100), TrajectorySpec(5 * 365, None)))
+
+
+@pytest.fixture
+def settings(database_url: str, schema: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        database_schema=schema,
+        data_dir=tmp_path,
+        master_key=TEST_MASTER_KEY,
+        jwt_secret=SECRET,
+        access_log_max_delay_ms=0,
+        log_level="WARNING",
+        retention_interval_hours=0,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[PgaApplication]:
+    with open_application(settings) as application:
+        yield application
+
+
+def at(app: PgaApplication, day: date) -> None:
+    """Set the application's clock to noon on ``day``."""
+    moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    app.clock = lambda: moment
+
+
+def world(app: PgaApplication, *youths: YouthSpec, networks: tuple[NetworkSpec, ...] = ()) -> World:
+    return World(app, Spec(youths, networks, date(2045, 1, 1))).record()
+
+
+def test_erasing_one_closed_trajectory_leaves_the_youths_other_trajectory(
+    app: PgaApplication,
+) -> None:
+    recorded = world(app, YOUNG)
+    first, second = recorded.trajectory_ids[0]
+    at(app, date(2030, 12, 31))  # the first closed on 2025-09-08: five years later is past
+
+    report = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert [(item.kind.value, item.record_id) for item in report.erased] == [("traject", first)]
+    assert report.erased[0].keys_destroyed >= 1
+    assert app.trajectory(first).erased
+    assert app.trajectory(first).given_name is None
+    assert not app.trajectory(second).erased
+    assert app.trajectory(second).given_name == "Bewaarjongere"
+
+
+def test_a_legal_hold_keeps_the_youth_until_it_is_lifted_and_blocks_an_erasure_request(
+    app: PgaApplication,
+) -> None:
+    recorded = world(app, ADULT)
+    first, second = recorded.trajectory_ids[0]
+    hold_id = uuid4()
+    app.place_legal_hold(
+        context(),
+        second,
+        hold_id=hold_id,
+        placed_on=date(2020, 1, 6),
+        basis="strafzaak",
+        reason="Lopende strafzaak",
+    )
+    at(app, date(2024, 1, 1))  # 23 since 2023-03-10; the first trajectory closed 5+ years ago
+
+    report = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    # The youth's age term is held (its second trajectory is held); the first trajectory's own
+    # term is not: that one is erased, the held one kept.
+    assert [(h.kind.value, h.held_by, h.holds) for h in report.held] == [
+        ("jongere", (second,), (hold_id,))
+    ]
+    assert [(e.kind.value, e.record_id) for e in report.erased] == [("traject", first)]
+    assert not app.trajectory(second).erased
+    with pytest.raises(UnderLegalHold):
+        app.erase_subject(context(), second, reason="Verzoek", basis="avg-17-verzoek")
+
+    app.lift_legal_hold(
+        context(), second, hold_id=hold_id, lifted_on=date(2023, 12, 1), reason="Zaak afgerond"
+    )
+    again = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert [(e.kind.value, e.trajectories) for e in again.erased] == [("jongere", (second,))]
+    assert app.trajectory(second).erased
+
+
+def test_a_note_about_an_erased_youth_is_refused(app: PgaApplication) -> None:
+    recorded = world(app, YOUNG)
+    trajectory_id = recorded.trajectory_ids[0][1]
+    request_id = app.receive_rights_request(
+        context(),
+        trajectory_id,
+        app.trajectory(trajectory_id).version,
+        kind=RightsRequestKind.VERWIJDERING,
+        requester=Requester.JONGERE,
+        received_on=date(2028, 1, 5),
+    ).entity_id
+    assert request_id is not None
+    app.erase_subject(context(), trajectory_id, reason="Verzoek", basis="avg-17-verzoek")
+    version = app.trajectory(trajectory_id).version
+
+    with pytest.raises(ErasedSubjectText):
+        app.complete_rights_request(
+            context(),
+            trajectory_id,
+            version,
+            request_id=request_id,
+            completed_on=date(2028, 1, 6),
+            outcome=RightsRequestOutcome.GRANTED,
+            note="Verwijderd, zoals gevraagd door de jongere",
+        )
+    app.complete_rights_request(
+        context(),
+        trajectory_id,
+        version,
+        request_id=request_id,
+        completed_on=date(2028, 1, 6),
+        outcome=RightsRequestOutcome.GRANTED,
+        note=None,
+    )
+
+
+def test_a_name_list_is_destroyed_without_touching_the_same_youth_in_another_network(
+    app: PgaApplication,
+) -> None:
+    closed = NetworkSpec(date(2027, 2, 1), (0,), closed_after_days=30)
+    still_open = NetworkSpec(date(2027, 2, 1), (0,), closed_after_days=None)
+    recorded = world(app, YOUNG, networks=(closed, still_open))
+    closed_id, open_id = recorded.network_ids
+    youth = recorded.youth_ids[0]
+    at(app, date(2027, 3, 3))  # the day the first network closed (2027-03-03)
+
+    report = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert [(e.kind.value, e.record_id) for e in report.erased] == [("namenlijst", closed_id)]
+    assert app.network(closed_id).name_list_erased
+    # The youth's entry in the open network still decrypts (its own key there).
+    assert app.network(open_id).members[youth].given_name == "Groepslid"
+    stored = [e for e in app.events.get(closed_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in stored] == [""]  # ERASED_TEXT: the key is gone
+
+
+def test_the_read_models_follow_retention(app: PgaApplication, settings: Settings) -> None:
+    recorded = world(app, YOUNG, networks=(NetworkSpec(date(2027, 2, 1), (0,), 30),))
+    network_id = recorded.network_ids[0]
+    at(app, date(2032, 3, 4))  # the network closed 2027-03-03: five years and a day later
+    run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    catch_up(app, read_models(settings))
+    with TestClient(create_app(settings, application=app, run_projections=False)) as client:
+        answer = client.get(
+            f"/api/v1/networks/{network_id}/timeline",
+            headers=bearer(settings, PartnerRole.PROCESREGISSEUR),
+        )
+    assert answer.status_code == 200, answer.text
+    entries: list[dict[str, Any]] = answer.json()["items"]
+    kinds = [entry["kind"] for entry in entries]
+    assert kinds[-1] == "NetworkErased"
+    signal = next(entry for entry in entries if entry["kind"] == "SignalShared")
+    assert signal["details"]["description"] is None
+
+
+def test_pga_retention_cli_dry_run_run_and_holds(
+    app: PgaApplication,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    recorded = world(app, ADULT)
+    first, second = recorded.trajectory_ids[0]
+    for name, value in {
+        "PGA_DATABASE_URL": settings.database_url,
+        "PGA_DATABASE_SCHEMA": settings.database_schema,
+        "PGA_DATA_DIR": str(settings.data_dir),
+        "PGA_MASTER_KEY": base64.b64encode(TEST_MASTER_KEY).decode(),
+        "PGA_LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    capsys.readouterr()
+
+    assert (
+        main(
+            [
+                "retention",
+                "hold",
+                str(second),
+                "--basis",
+                "strafzaak",
+                "--reason",
+                "Zaak",
+                "--on",
+                "2020-01-06",
+            ]
+        )
+        == 0
+    )
+    hold_id = capsys.readouterr().out.strip()
+    assert main(["retention", "holds", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "kind": "traject",
+            "id": str(second),
+            "hold_id": hold_id,
+            "placed_on": "2020-01-06",
+            "basis": "strafzaak",
+        }
+    ]
+    # Today (the wall clock) the youth is long past 23: the first trajectory is due, the youth held.
+    assert main(["retention", "run", "--dry-run", "--format", "json"]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert [(d["kind"], d["record_id"]) for d in dry["due"]] == [("traject", str(first))]
+    assert [h["record_id"] for h in dry["held"]] == [str(recorded.youth_ids[0])]
+    assert dry["erased"] == []
+    with open_application(settings) as fresh:
+        assert not fresh.trajectory(first).erased
+
+    assert main(["retention", "run", "--as-of", "2030-01-01"]) == 3  # only dry runs look ahead
+    capsys.readouterr()
+    assert main(["retention", "run"]) == 0
+    text = capsys.readouterr().out
+    assert f"erased   traject    {first}" in text
+    assert "1 due, 1 erased, 1 held, 0 failed" in text
+
+    assert main(["retention", "lift", str(second), hold_id, "--reason", "Afgerond"]) == 0
+    assert main(["retention", "run", "--format", "json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert [(e["kind"], e["trajectories"]) for e in done["erased"]] == [("jongere", [str(second)])]
+
+
+def test_the_served_app_runs_retention_on_its_schedule(
+    app: PgaApplication, settings: Settings
+) -> None:
+    recorded = world(app, ADULT)
+    first = recorded.trajectory_ids[0][0]
+    scheduled = replace(settings, retention_interval_hours=24)
+    with TestClient(create_app(scheduled, application=app, run_retention=True)):
+        deadline = time.monotonic() + 20
+        while not app.trajectory(first).erased and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert app.trajectory(first).erased  # the clock (2046): everything of the youth is due
+
+
+def test_a_person_level_actions_text_is_shredded_with_its_member(app: PgaApplication) -> None:
+    driver = NetworkDriver(app, "Groep Acties", opened_on=date(2026, 1, 5))
+    driver.to_name_list(date(2026, 1, 6))
+    member = driver.place(date(2026, 1, 7))
+    driver.to_interpretation(date(2026, 1, 8))
+    driver.to_advice(date(2026, 1, 9))
+    driver.to_plan(date(2026, 1, 10))
+    about_member = driver.plan_action(date(2026, 3, 1), member_id=member)
+    for_the_group = driver.plan_action(date(2026, 3, 1))
+    driver.adopt(date(2026, 1, 11))
+    driver.advance(NetworkStep.EXECUTION, date(2026, 1, 12))
+    driver.complete_action(about_member, date(2026, 1, 13))
+    driver.complete_action(for_the_group, date(2026, 1, 13))
+
+    app.erase_subject(context(), member, reason="Verzoek", basis="avg-17-verzoek")
+
+    stored = list(app.events.get(driver.id))
+    planned = {e.action_id: e.description for e in stored if isinstance(e, ActionPlanned)}
+    outcomes = {e.action_id: e.outcome for e in stored if isinstance(e, ActionCompleted)}
+    assert planned[about_member] == outcomes[about_member] == ""  # its key is gone
+    assert planned[for_the_group] != ""
+    assert outcomes[for_the_group] != ""
