@@ -856,6 +856,7 @@ NOT_COMMANDS = frozenset(
         "class_version",  # the library's snapshot upcasting
         "upcast_v1_v2",
         "subject_entries",  # the store's hint: members' entries under their own keys
+        "subject_grouped",  # and person-level actions under their member's
         "erase_member",  # erasure is no network command (PgaApplication.erase_subject)
         "upcast_v2_v3",
         # Retention and legal holds apply to a closed file (tests/unit/test_retention.py).
