@@ -24,7 +24,12 @@ but measured itself: about 600 requests/s and 1.6 ms of client CPU per request a
 tasks on this machine, against about 15 µs per request for the plain client; ``wrk`` is not
 required. A phase opens its connections before the clock starts, then every client sends its next
 request as soon as the previous one is answered until the phase's seconds are over; the rate is
-the answers over the time until the last one arrived, the latencies are per request.
+the answers over the time until the last one arrived, the latencies are per request. The workers
+of a server share one listening socket and whichever wakes first accepts, so a phase's
+connections often landed unevenly (up to all 32 on one worker, whose core and GIL then bound the
+rate while the other idled: a random factor of up to two between phases); so before the clock
+starts, each connection's worker is looked up in /proc (``_spread``) and connections beyond a
+worker's share are replaced until every worker has its share.
 
 What is measured, in this order:
 
@@ -41,8 +46,11 @@ What is measured, in this order:
   aggregate to check that the police is involved now). Same URLs, a different token. The
   regisseur's list, the regisseur's single trajectory and the police's single trajectory also
   run on the app without the access log, each right after its logged counterpart (the kinds
-  ``*-unlogged``). Before the timed warm-up both real apps read every seeded trajectory twice,
-  so both have their aggregate caches filled.
+  ``*-unlogged``). Before the timed warm-up every worker of both real apps reads every seeded
+  trajectory (a sweep over connections spread evenly, ``Phase.sweep``), so every worker of both
+  has all of them in its aggregate cache. The app without the log builds no entries at all
+  (``pga.api.access`` leaves them out when there is no writer), so the difference is the whole
+  log: the entry, its queueing, the writer and PostgreSQL's share.
 * Write rounds, interleaved: the bare eventsourcing library's single-thread ``save()`` of a new
   one-event aggregate (``benchmarks.core``'s baseline, in this process, while the servers idle),
   ``POST /api/v1/trajectories`` (refer: creates a trajectory) and
@@ -273,6 +281,8 @@ class Phase:
     """When set: send this many requests in all (spread over the clients), not for seconds."""
     seed: bool = False
     """A refer phase whose trajectories become the ones reads, involvements and arrests use."""
+    sweep: bool = False
+    """A single-trajectory read in which every worker of the server reads every seeded one."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,8 @@ class PhaseResult:
     """The last answer's body (for the checks)."""
     created: list[str] = field(default_factory=list)
     """The trajectories a seeding phase created."""
+    replaced: int = 0
+    """Connections replaced before the phase to spread them evenly over the server's workers."""
     error: str = ""
 
     @property
@@ -306,6 +318,8 @@ class Measurement:
     cpu: CpuUse = field(default_factory=CpuUse)
     access_log_entries: int = 0
     """The access-log entries written during the rounds (counted around each, untimed)."""
+    replaced: int = 0
+    """Connections replaced to spread the rounds' connections evenly over the workers."""
 
     def add(self, result: PhaseResult, access_log_entries: int = 0) -> None:
         """Add one round's result and the access-log entries written meanwhile."""
@@ -313,6 +327,7 @@ class Measurement:
         self.latencies.extend(result.latencies)
         self.operations += result.operations
         self.access_log_entries += access_log_entries
+        self.replaced += result.replaced
         self.cpu = CpuUse(
             self.cpu.client + result.cpu.client,
             self.cpu.servers + result.cpu.servers,
@@ -470,7 +485,7 @@ class Results:
                 f"interleaved rounds of {options.seconds:g} s per HTTP measurement and "
                 f"{options.bare_operations} bare saves; rates are medians of the rounds, ratios "
                 "the median of the per-round ratios, latencies over every request of every "
-                f"round. The whole run took {self.seconds:.0f} s."
+                f"round. {self._spread_note()} The whole run took {self.seconds:.0f} s."
             ),
             "",
             "| measurement | result | ratio | target | verdict |",
@@ -492,6 +507,19 @@ class Results:
             *cpu_rows,
         ]
         return "\n".join(lines)
+
+    def _spread_note(self) -> str:
+        """Say how each phase's connections were spread over the workers (``_spread``)."""
+        if self.options.workers <= 1 or not _PROC_NET_TCP.exists():
+            return "Connections were not spread (one worker, or no /proc/net/tcp)."
+        http = [kind for kind in (*READ_KINDS, "refer", "arrest") if self.measurements[kind].rates]
+        phases = sum(len(self.measurements[kind].rates) for kind in http)
+        replaced = sum(self.measurements[kind].replaced for kind in http)
+        return (
+            f"Every phase's {self.options.clients} connections were spread evenly over the "
+            f"{self.options.workers} workers of its server (checked in /proc; "
+            f"{replaced / max(phases, 1):.1f} connections replaced per phase on average)."
+        )
 
     def _access_log_lines(self) -> list[str]:
         """Return the access log's table: each read with the log against the same without."""
@@ -610,6 +638,10 @@ class LoadSetup:
     partner_token: str
     clients: int
     server_pids: list[int]
+    workers: int
+    """The worker processes of each server."""
+    processes: dict[int, list[int]] = field(default_factory=dict)
+    """Per port: the processes of the server on it, among which are its workers."""
 
 
 class _HttpConnection:
@@ -618,6 +650,8 @@ class _HttpConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.port: int = writer.get_extra_info("sockname")[1]
+        """The connection's own (client-side) port: how the server's side is found in /proc."""
 
     @classmethod
     async def open(cls, port: int) -> _HttpConnection:
@@ -650,6 +684,79 @@ class _HttpConnection:
             await self.writer.wait_closed()
 
 
+_PROC_NET_TCP = Path("/proc/net/tcp")
+#: How many connections a phase may replace to spread its connections over the workers.
+SPREAD_ATTEMPTS = 500
+SPREAD_TIMEOUT_SECONDS = 10.0
+
+
+def _accepted_by(port: int, connections: list[_HttpConnection], pids: list[int]) -> list[int]:
+    """Return the process that accepted each connection (0: not accepted yet), from /proc.
+
+    The server's side of a connection is the socket from ``port`` to the connection's own port
+    (``/proc/net/tcp``); its inode is among the open files of the worker that accepted it.
+    """
+    wanted = {connection.port for connection in connections}
+    sockets: dict[str, int] = {}
+    for line in _PROC_NET_TCP.read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.rsplit(":", 1)[1], 16) == port:
+            remote_port = int(remote.rsplit(":", 1)[1], 16)
+            if remote_port in wanted and inode != "0":
+                sockets[f"socket:[{inode}]"] = remote_port
+    owners: dict[int, int] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a process that is gone holds nothing
+            for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    client_port = sockets.get(str(descriptor.readlink()))
+                    if client_port is not None:
+                        owners[client_port] = pid
+    return [owners.get(connection.port, 0) for connection in connections]
+
+
+async def _spread(
+    port: int, connections: list[_HttpConnection], pids: list[int], workers: int
+) -> tuple[list[_HttpConnection], int]:
+    """Spread ``connections`` evenly over the server's ``workers``; return them and the replaced.
+
+    The workers share one listening socket and whichever wakes first accepts, so a phase's
+    connections can land unevenly (all on one worker, in the worst case: that worker's core and
+    GIL then bound the rate while the other idles). Every connection beyond a worker's share is
+    replaced by a new one until each has its share. The connections are returned interleaved:
+    connection ``n`` is on worker ``n % workers`` (as far as the count allows).
+    """
+    share = -(-len(connections) // workers)
+    replaced = 0
+    deadline = time.monotonic() + SPREAD_TIMEOUT_SECONDS
+    while True:
+        owners = _accepted_by(port, connections, pids)
+        if 0 in owners:  # not every connection accepted yet
+            if time.monotonic() > deadline:
+                msg = f"the server on port {port} did not accept every connection in time"
+                raise RuntimeError(msg)
+            await asyncio.sleep(0.005)
+            continue
+        groups: dict[int, list[_HttpConnection]] = {}
+        for connection, owner in zip(connections, owners, strict=True):
+            groups.setdefault(owner, []).append(connection)
+        surplus = [connection for group in groups.values() for connection in group[share:]]
+        if not surplus:
+            ordered = [groups[owner] for owner in sorted(groups)]
+            return [
+                group[rank] for rank in range(share) for group in ordered if rank < len(group)
+            ], replaced
+        if replaced + len(surplus) > SPREAD_ATTEMPTS:
+            msg = f"could not spread the connections over the workers of the server on {port}"
+            raise RuntimeError(msg)
+        for connection in surplus:
+            connections.remove(connection)
+            await connection.close()
+            connections.append(await _HttpConnection.open(port))
+        replaced += len(surplus)
+
+
 class _Load:
     """The load generator's state across phases: the seeded trajectories and the ETags."""
 
@@ -659,6 +766,8 @@ class _Load:
         self.seed_etags: list[bytes] = []
         """The ETag of every seeded trajectory, in the order of ``trajectories``."""
         self.etags: dict[int, bytes] = {}
+        self.spread = setup.workers > 1 and bool(setup.processes) and _PROC_NET_TCP.exists()
+        """Whether each phase's connections are spread evenly over the workers (``_spread``)."""
 
         def reading(port: int, token: str) -> bytes:
             return (
@@ -693,15 +802,16 @@ class _Load:
         }
         """The requests that are the same every time."""
 
-    def request(self, kind: str, client: int, iteration: int) -> bytes:
-        """Return the next request of ``client`` in a phase of ``kind``."""
+    def request(self, kind: str, client: int, iteration: int, *, sweep: bool = False) -> bytes:
+        """Return the next request of ``client`` in a phase of ``kind`` (see ``Phase.sweep``)."""
         fixed = self._fixed.get(kind)
         if fixed is not None:
             return fixed
         headers = self._reads.get(kind)
         if headers is not None:
             count = len(self.trajectories)
-            trajectory = self.trajectories[(client + iteration * self.setup.clients) % count]
+            offset, stride = self._sweep(client) if sweep else (client, self.setup.clients)
+            trajectory = self.trajectories[(offset + iteration * stride) % count]
             return b"GET /api/v1/trajectories/%s HTTP/1.1\r\n" % trajectory.encode() + headers
         if kind == "involve":  # a count phase of every seeded trajectory: each exactly once
             index = client + iteration * self.setup.clients
@@ -724,6 +834,36 @@ class _Load:
         msg = f"unknown phase kind {kind!r}"
         raise ValueError(msg)
 
+    def _sweep(self, client: int) -> tuple[int, int]:
+        """Return the first seeded trajectory ``client`` reads in a sweep, and its stride.
+
+        Connection ``n`` is on worker ``n % workers`` (``_spread``), so the connections of one
+        worker, each starting at its rank there and stepping by their number, read every seeded
+        trajectory once. Without spreading, every connection reads every one.
+        """
+        if not self.spread:
+            return 0, 1
+        workers = self.setup.workers
+        return client // workers, max(self.setup.clients // workers, 1)
+
+    async def _connections(self, port: int) -> tuple[list[_HttpConnection], int]:
+        """Open the phase's connections, spread evenly over the server's workers when possible."""
+        connections = [await _HttpConnection.open(port) for _ in range(self.setup.clients)]
+        if not self.spread:
+            return connections, 0
+        return await _spread(port, connections, self.setup.processes[port], self.setup.workers)
+
+    def _shares(self, phase: Phase) -> list[int]:
+        """Return how many requests each client sends in a phase of a count (or a sweep)."""
+        clients, count = self.setup.clients, phase.count
+        if not phase.sweep:
+            return [count // clients + (n < count % clients) for n in range(clients)]
+        shares = []
+        for number in range(clients):
+            first, stride = self._sweep(number)
+            shares.append(len(range(first, len(self.trajectories), stride)))
+        return shares
+
     async def run(self, phase: Phase) -> PhaseResult:
         """Run one phase with every client on its own fresh connection."""
         clients = self.setup.clients
@@ -734,14 +874,14 @@ class _Load:
             if phase.kind in UNLOGGED
             else self.setup.api_port
         )
-        connections = [await _HttpConnection.open(port) for _ in range(clients)]
+        connections, replaced = await self._connections(port)
         expected = _EXPECTED_STATUS[phase.kind]
         content = _EXPECTED_CONTENT.get(phase.kind)
         latencies: list[float] = []
         errors: list[str] = []
         created: list[tuple[str, bytes]] = []
         last = [b""]
-        shares = [phase.count // clients + (n < phase.count % clients) for n in range(clients)]
+        shares = self._shares(phase)
 
         async def client(number: int) -> None:
             connection = connections[number]
@@ -751,7 +891,7 @@ class _Load:
                 if phase.count
                 else time.perf_counter() < deadline and not errors
             ):
-                request = self.request(phase.kind, number, iteration)
+                request = self.request(phase.kind, number, iteration, sweep=phase.sweep)
                 sent = time.perf_counter()
                 status, etag, body = await connection.exchange(request)
                 latencies.append(time.perf_counter() - sent)
@@ -788,6 +928,7 @@ class _Load:
             used,
             sample=last[0],
             created=self.trajectories if phase.seed else [],
+            replaced=replaced,
             error=errors[0] if errors else "",
         )
 
@@ -1077,12 +1218,11 @@ class _Rounds:
 
         Every read phase, warm-ups too, is checked for its access-log entries.
         """
-        # Both real apps read every seeded trajectory, twice on fresh connections (which land
-        # on either worker), so each worker's aggregate cache holds them before the clock runs:
-        # the app with the log had them cached by the seeding, the one without had not.
-        for _ in range(2):
-            for kind in ("get", "get-unlogged"):
-                _check_access_log(*self.phase(Phase(kind, count=len(seeded))))
+        # Every worker of both real apps reads every seeded trajectory, so each worker's
+        # aggregate cache holds them all before the clock runs (the app with the log had some
+        # cached by the seeding, the one without none).
+        for kind in ("get", "get-unlogged"):
+            _check_access_log(*self.phase(Phase(kind, count=len(seeded), sweep=True)))
         for kind in READ_KINDS:  # pools, caches and prepared statements
             _check_access_log(*self.phase(Phase(kind, seconds=WARM_UP_SECONDS)))
         for number in range(self.options.rounds):
@@ -1155,6 +1295,11 @@ def _measure(
                 *tokens,
                 options.clients,
                 servers.pids(),
+                options.workers,
+                {
+                    server.port: server.pids()
+                    for server in (servers.api, servers.ping, servers.unlogged)
+                },
             )
         )
         stack.callback(load.close)

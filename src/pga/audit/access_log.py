@@ -302,9 +302,15 @@ def append(
     On an autocommit connection the statement is its own transaction: one round trip, and the
     lock that orders writers is released by its commit.
     """
-    if not entries:
+    return _append_rows(connection, schema, [_canonical(entry) for entry in entries])
+
+
+def _append_rows(
+    connection: psycopg.Connection[Any], schema: str, rows: Sequence[bytes]
+) -> list[int]:
+    """Append entries already encoded (``_canonical``): what ``append`` does after encoding."""
+    if not rows:
         return []
-    rows = [_canonical(entry) for entry in entries]
     row = connection.execute(
         sql.SQL("SELECT {}(%s::jsonb, %b::bytea[])").format(
             sql.Identifier(schema, _APPEND_FUNCTION)
@@ -317,7 +323,7 @@ def append(
         prepare=True,
     ).fetchone()
     first = int(row[0]) if row is not None else 0
-    return list(range(first, first + len(entries)))
+    return list(range(first, first + len(rows)))
 
 
 def _lock_key(schema: str) -> str:
@@ -490,7 +496,11 @@ class AccessLogUnavailable(Exception):
 _RETRY_SECONDS = 1.0
 STALLED_SECONDS = 5.0
 """A write under way this long counts as failing (deferred mode then refuses personal data)."""
-_Queued = tuple["AccessEntry", "Callable[[BaseException | None], None] | None"]
+_Queued = tuple["bytes | AccessEntry", "Callable[[BaseException | None], None] | None"]
+"""An entry waiting for the writer, encoded (one that could not be: as it is), and its waiter."""
+_ROW = msgspec.json.Decoder(
+    tuple[datetime, str, str, str, str | None, tuple[uuid.UUID, ...], str, str, int, str, str]
+)
 
 
 class AccessLogWriter:
@@ -514,6 +524,9 @@ class AccessLogWriter:
     queued with it: the batch is split until that entry is alone, which is then written with its
     unstorable characters replaced by U+FFFD (its digest is computed over what is stored, so the
     chain stays verifiable), or, failing that, set aside with an error in the service log.
+
+    ``submit`` encodes the entry in the caller's thread and queues the bytes (see there); the
+    thread only joins, hashes and sends them.
     """
 
     def __init__(
@@ -564,8 +577,14 @@ class AccessLogWriter:
     def submit(
         self, entry: AccessEntry, done: Callable[[BaseException | None], None] | None = None
     ) -> None:
-        """Queue ``entry``; ``done`` (immediate mode) is called once it is committed or failed."""
-        self._queue.put((entry, done))
+        """Queue ``entry``; ``done`` (immediate mode) is called once it is committed or failed.
+
+        The entry is encoded here, in the caller's thread, and waits as bytes: the garbage
+        collector never looks at bytes, whereas an entry object (with its tuple of ids) held
+        for ``max_delay`` outlives the young generations and makes the full collections of a
+        large process more frequent, which cost a busy API worker more than the encoding.
+        """
+        self._queue.put((_encoded(entry), done))
 
     def close(self) -> None:
         """Write what is queued (one last attempt if the log is failing), then stop the thread."""
@@ -626,13 +645,13 @@ class AccessLogWriter:
         error: BaseException | None = None
         try:
             try:
-                self._append_isolating([entry for entry, _ in batch], refused)
+                self._append_isolating([item for item, _ in batch], refused)
             except psycopg.OperationalError:
                 # The connection may have gone stale (a restarted server, an idle timeout):
                 # the rest once more on a new one before the log counts as failing. (An entry
                 # committed just as the connection broke is then logged twice: never lost.)
                 self._disconnect()
-                self._append_isolating([entry for entry, _ in batch[self._written :]], refused)
+                self._append_isolating([item for item, _ in batch[self._written :]], refused)
         except Exception as failure:  # noqa: BLE001 - reported to every waiting request
             _LOG.error("access log write failed: %s", type(failure).__name__)
             self._disconnect()
@@ -641,9 +660,9 @@ class AccessLogWriter:
             self._busy_since = None
         self._failed = error is not None
         written = self._written
-        for number, (entry, done) in enumerate(batch):
+        for number, (item, done) in enumerate(batch):
             outcome = error if number >= written else None
-            if id(entry) in refused:
+            if id(item) in refused:
                 outcome = AccessLogUnavailable()
             if done is not None:
                 try:
@@ -652,31 +671,38 @@ class AccessLogWriter:
                     _LOG.warning("access log: a waiting request could not be told")
         return batch[written:] if error is not None else []
 
-    def _append_isolating(self, entries: list[AccessEntry], refused: set[int]) -> None:
-        """Append ``entries``; an entry the database refuses for its content is dealt with alone.
+    def _append_isolating(self, items: list[bytes | AccessEntry], refused: set[int]) -> None:
+        """Append ``items``; an entry the database refuses for its content is dealt with alone.
 
         Only a refusal of the data is isolated: anything else (the connection, the server)
         propagates, and ``_written`` tells how many of the batch were dealt with before it.
         """
         try:
-            append(self._connected(), self._schema, entries)
+            _append_rows(
+                self._connected(),
+                self._schema,
+                [item if isinstance(item, bytes) else _canonical(item) for item in items],
+            )
         except (psycopg.DataError, UnicodeError, msgspec.EncodeError):
-            if len(entries) > 1:
-                middle = len(entries) // 2
-                self._append_isolating(entries[:middle], refused)
-                self._append_isolating(entries[middle:], refused)
+            if len(items) > 1:
+                middle = len(items) // 2
+                self._append_isolating(items[:middle], refused)
+                self._append_isolating(items[middle:], refused)
                 return
+            operation = "?"
             try:
-                append(self._connected(), self._schema, [_storable(entries[0])])
-            except (psycopg.DataError, UnicodeError, msgspec.EncodeError) as refusal:
+                entry = _storable(_entry_of(items[0]))
+                operation = entry.operation
+                append(self._connected(), self._schema, [entry])
+            except (psycopg.DataError, UnicodeError, msgspec.MsgspecError) as refusal:
                 self.set_aside += 1
-                refused.add(id(entries[0]))
+                refused.add(id(items[0]))
                 _LOG.error(
                     "access log: an entry (operation %s) cannot be stored and is set aside: %s",
-                    _storable_text(entries[0].operation),
+                    operation,
                     type(refusal).__name__,
                 )
-        self._written += len(entries)
+        self._written += len(items)
 
     def _connected(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
@@ -690,6 +716,39 @@ class AccessLogWriter:
                 connection.close()
             except Exception:  # noqa: BLE001 - it is being replaced anyway
                 _LOG.debug("access log: closing a broken connection failed")
+
+
+def _encoded(entry: AccessEntry) -> bytes | AccessEntry:
+    """Return the entry's row (``_canonical``), or the entry when it cannot be encoded.
+
+    An identifier with a lone surrogate cannot: the writer then makes the entry storable.
+    """
+    try:
+        return _canonical(entry)
+    except (UnicodeError, msgspec.EncodeError):
+        return entry
+
+
+def _entry_of(item: bytes | AccessEntry) -> AccessEntry:
+    """Return the entry a queued row was encoded from (``_canonical`` read back)."""
+    if isinstance(item, AccessEntry):
+        return item
+    fields = _ROW.decode(item)
+    (occurred_at, user, organisation, role, on_behalf_of, subjects) = fields[:6]
+    (operation, purpose, status, trace_id, source) = fields[6:]
+    return AccessEntry(
+        occurred_at=occurred_at,
+        user=user,
+        organisation=organisation,
+        role=role,
+        on_behalf_of=on_behalf_of,
+        subjects=subjects,
+        operation=operation,
+        purpose=purpose,
+        status=status,
+        trace_id=trace_id,
+        source=source,
+    )
 
 
 def _storable_text(value: str) -> str:
