@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
-import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -122,23 +122,27 @@ def test_a_given_request_id_is_kept_and_anything_else_replaced() -> None:
 
 
 def test_the_writer_queues_each_entry_as_its_encoded_row() -> None:
-    connecting = threading.Event()
-    release = threading.Event()
+    async def scenario() -> None:
+        connecting = asyncio.Event()
+        release = asyncio.Event()
 
-    def connect() -> Any:  # noqa: ANN401 - never returns: the writer's write fails
-        connecting.set()
-        release.wait(10)
-        msg = "no database in this test"
-        raise psycopg.OperationalError(msg)
+        async def connect() -> Any:  # noqa: ANN401 - never returns: the writer's write fails
+            connecting.set()
+            await release.wait()
+            msg = "no database in this test"
+            raise psycopg.OperationalError(msg)
 
-    writer = AccessLogWriter(connect, "pga", max_delay=0.01)
-    try:
-        writer.submit(ENTRY)
-        assert connecting.wait(10)  # the writer took the first entry and is stuck connecting
-        writer.submit(ENTRY)
-        queued = writer._queue.get_nowait()  # noqa: SLF001 - what waits is the point
-        assert queued == (_canonical(ENTRY), None)
-        assert not gc.is_tracked(queued[0])
-    finally:
-        release.set()
-        writer.close()
+        writer = AccessLogWriter(connect, "pga", max_delay=0.01)
+        writer.start()
+        try:
+            writer.submit(ENTRY)
+            await asyncio.wait_for(connecting.wait(), 10)  # the first entry is being written
+            writer.submit(ENTRY)
+            queued = writer._queue  # noqa: SLF001 - what waits is the point
+            assert queued == [(_canonical(ENTRY), None)]
+            assert not gc.is_tracked(queued[0][0])
+        finally:
+            release.set()
+            await writer.close()
+
+    asyncio.run(scenario())

@@ -14,7 +14,6 @@ logged the same way.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -26,7 +25,7 @@ import msgspec
 from litestar.enums import ScopeType
 
 from pga.api.problems import PROBLEM_JSON, BadRequest, InvalidParam, problem
-from pga.audit.access_log import AccessEntry, AccessLogUnavailable, AccessLogWriter
+from pga.audit.access_log import AccessEntry, AccessLogUnavailable
 from pga.audit.purposes import PURPOSES, default_purpose
 from pga.recording import Actor
 
@@ -228,28 +227,7 @@ async def _write(scope: Scope, entry: AccessEntry) -> None:
     if writer.deferred:
         writer.submit(entry)  # committed within the writer's max_delay
         return
-    await write(writer, entry)
-
-
-async def write(writer: AccessLogWriter, entry: AccessEntry) -> None:
-    """Queue ``entry`` with the writer and wait until it is committed (or raise)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-
-    def done(error: BaseException | None) -> None:
-        loop.call_soon_threadsafe(_settle, future, error)
-
-    writer.submit(entry, done)
-    await future
-
-
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():  # the client went away meanwhile
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+    await writer.write(entry)
 
 
 async def _unavailable(send: Send) -> None:

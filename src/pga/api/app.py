@@ -135,6 +135,8 @@ def create_app(
             _open_state, settings, keys, policy, application, log_access
         )
         app.state[STATE_KEY] = state
+        if state.access_log is not None:
+            state.access_log.start()  # a task on this loop: it must run here, not in a thread
         stop = threading.Event()
         runner = _start_runner(state, stop) if project else None
         schedule = _start_retention(state) if run_retention else None
@@ -146,6 +148,8 @@ def create_app(
                 await anyio.to_thread.run_sync(schedule.close)
             if runner is not None:
                 await anyio.to_thread.run_sync(runner.join)
+            if state.access_log is not None:
+                await state.access_log.close()
             await anyio.to_thread.run_sync(_close_state, state, application is None)
 
     api = Router(
@@ -240,7 +244,7 @@ def _open_state(
         minimum_cell=figures_minimum_cell(settings),
         policy=policy,
         access_log=AccessLogWriter(
-            partial(psycopg.connect, url, **_ACCESS_LOG_CONNECTION),
+            partial(psycopg.AsyncConnection.connect, url, **_ACCESS_LOG_CONNECTION),
             settings.database_schema,
             max_delay=settings.access_log_max_delay_ms / 1000,
         )
@@ -250,8 +254,6 @@ def _open_state(
 
 
 def _close_state(state: ApiState, close_application: bool) -> None:  # noqa: FBT001
-    if state.access_log is not None:
-        state.access_log.close()
     state.pool.close()
     if close_application:
         state.app.close()

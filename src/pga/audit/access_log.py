@@ -22,11 +22,11 @@ statement (group commit), on its own connection.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import getpass
 import hashlib
 import logging
-import queue
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -39,7 +39,7 @@ from psycopg import sql
 from projections.paging import check_page, limit_offset, page_with_total, split_total
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator, Sequence
+    from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 
     from pga.settings import Settings
 
@@ -311,7 +311,23 @@ def _append_rows(
     """Append entries already encoded (``_canonical``): what ``append`` does after encoding."""
     if not rows:
         return []
-    row = connection.execute(
+    row = connection.execute(*_append_statement(schema, rows), prepare=True).fetchone()
+    return _positions(row, rows)
+
+
+async def _append_rows_async(
+    connection: psycopg.AsyncConnection[Any], schema: str, rows: Sequence[bytes]
+) -> list[int]:
+    """``_append_rows`` on an asynchronous connection (the API's writer)."""
+    if not rows:
+        return []
+    cursor = await connection.execute(*_append_statement(schema, rows), prepare=True)
+    return _positions(await cursor.fetchone(), rows)
+
+
+def _append_statement(schema: str, rows: Sequence[bytes]) -> tuple[sql.Composed, tuple[Any, ...]]:
+    """Return the statement that appends ``rows`` in one round trip, and its parameters."""
+    return (
         sql.SQL("SELECT {}(%s::jsonb, %b::bytea[])").format(
             sql.Identifier(schema, _APPEND_FUNCTION)
         ),
@@ -320,8 +336,10 @@ def _append_rows(
             (b"[" + b",".join(rows) + b"]").decode(),
             [hashlib.sha256(each).digest() for each in rows],
         ),
-        prepare=True,
-    ).fetchone()
+    )
+
+
+def _positions(row: tuple[Any, ...] | None, rows: Sequence[bytes]) -> list[int]:
     first = int(row[0]) if row is not None else 0
     return list(range(first, first + len(rows)))
 
@@ -496,7 +514,7 @@ class AccessLogUnavailable(Exception):
 _RETRY_SECONDS = 1.0
 STALLED_SECONDS = 5.0
 """A write under way this long counts as failing (deferred mode then refuses personal data)."""
-_Queued = tuple["bytes | AccessEntry", "Callable[[BaseException | None], None] | None"]
+_Queued = tuple["bytes | AccessEntry", "asyncio.Future[None] | None"]
 """An entry waiting for the writer, encoded (one that could not be: as it is), and its waiter."""
 _ROW = msgspec.json.Decoder(
     tuple[datetime, str, str, str, str | None, tuple[uuid.UUID, ...], str, str, int, str, str]
@@ -504,7 +522,7 @@ _ROW = msgspec.json.Decoder(
 
 
 class AccessLogWriter:
-    """One thread per API process writes the access log in batches, in one of two modes.
+    """Writes the access log of one API process in batches, on its event loop, in two modes.
 
     **Deferred** (``max_delay`` > 0, the default 50 ms): a response is sent at once and its entry
     is committed at most ``max_delay`` later, with every entry queued meanwhile in one statement
@@ -514,24 +532,26 @@ class AccessLogWriter:
     Closing writes everything queued. What a crash of the process loses is at most the last
     ``max_delay`` of entries.
 
-    **Immediate** (``max_delay`` = 0): each response waits until its entry is committed (group
-    commit: the thread takes everything queued, appends it and calls each ``done``).
+    **Immediate** (``max_delay`` = 0): each response waits until its entry is committed
+    (``write``; group commit: the entries queued while a batch is being written go together in
+    the next one).
 
-    The thread has its own connection (``connect``), not one of the read models' pool: a burst
-    of reads never makes the log wait for a connection, and a broken connection is replaced on
-    the next attempt. An entry the database refuses for what it holds (``DataError``: say a NUL
-    in an identifier, which the API already refuses at the door) must not block the entries
-    queued with it: the batch is split until that entry is alone, which is then written with its
-    unstorable characters replaced by U+FFFD (its digest is computed over what is stored, so the
-    chain stays verifiable), or, failing that, set aside with an error in the service log.
-
-    ``submit`` encodes the entry in the caller's thread and queues the bytes (see there); the
-    thread only joins, hashes and sends them.
+    The writer is a task on the process's event loop with an asynchronous connection of its own
+    (``connect``), not one of the read models' pool, so a burst of reads never makes the log
+    wait for a connection, and no second thread contends with the requests for the interpreter:
+    a writing thread made every read of a busy worker measurably dearer (docs/BENCHMARKS.md).
+    ``start`` and every other method must be called on that loop. A broken connection is
+    replaced on the next attempt. An entry the database refuses for what it holds
+    (``DataError``: say a NUL in an identifier, which the API already refuses at the door) must
+    not block the entries queued with it: the batch is split until that entry is alone, which is
+    then written with its unstorable characters replaced by U+FFFD (its digest is computed over
+    what is stored, so the chain stays verifiable), or, failing that, set aside with an error in
+    the service log.
     """
 
     def __init__(
         self,
-        connect: Callable[[], psycopg.Connection[Any]],
+        connect: Callable[[], Awaitable[psycopg.AsyncConnection[Any]]],
         schema: str,
         *,
         max_delay: float = 0.05,
@@ -539,9 +559,10 @@ class AccessLogWriter:
         """Write to the access log in ``schema`` over a connection ``connect`` opens.
 
         ``connect`` must return an autocommit connection (each append is its own transaction).
+        Nothing is written before ``start``.
         """
         self._connect = connect
-        self._connection: psycopg.Connection[Any] | None = None
+        self._connection: psycopg.AsyncConnection[Any] | None = None
         self._schema = schema
         self.max_delay = max_delay
         self._failed = False
@@ -549,16 +570,26 @@ class AccessLogWriter:
         self._written = 0
         self.set_aside = 0
         """How many entries could not be stored at all (each reported in the service log)."""
-        self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="pga-access-log", daemon=True)
-        self._thread.start()
+        self._queue: list[_Queued] = []
+        self._wake: asyncio.Event | None = None
+        self._closing: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start writing, as a task on the running event loop."""
+        if self._task is not None:
+            msg = "the access-log writer was started already"
+            raise RuntimeError(msg)
+        self._wake = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="pga-access-log")
 
     @property
     def failing(self) -> bool:
         """Whether to refuse personal data: the log cannot be written (or not in time).
 
         A write failed and none succeeded since; or one has been under way for longer than
-        ``STALLED_SECONDS`` (a connection that hangs); or the thread is gone.
+        ``STALLED_SECONDS`` (a connection that hangs); or the writer is not running.
         """
         busy_since = self._busy_since
         stalled = busy_since is not None and time.monotonic() - busy_since > STALLED_SECONDS
@@ -566,74 +597,88 @@ class AccessLogWriter:
 
     @property
     def alive(self) -> bool:
-        """Whether the writer's thread runs (it stops only when closed)."""
-        return self._thread.is_alive()
+        """Whether the writer runs (started, not closed, not ended by an error)."""
+        return self._task is not None and not self._task.done()
 
     @property
     def deferred(self) -> bool:
         """Whether responses go out before their entries are committed (within ``max_delay``)."""
         return self.max_delay > 0
 
-    def submit(
-        self, entry: AccessEntry, done: Callable[[BaseException | None], None] | None = None
-    ) -> None:
-        """Queue ``entry``; ``done`` (immediate mode) is called once it is committed or failed.
+    def submit(self, entry: AccessEntry) -> None:
+        """Queue ``entry`` to be committed within ``max_delay`` (deferred mode).
 
-        The entry is encoded here, in the caller's thread, and waits as bytes: the garbage
-        collector never looks at bytes, whereas an entry object (with its tuple of ids) held
-        for ``max_delay`` outlives the young generations and makes the full collections of a
-        large process more frequent, which cost a busy API worker more than the encoding.
+        The entry waits encoded: the garbage collector never looks at bytes, whereas an entry
+        object (with its tuple of ids) held for ``max_delay`` outlives the young generations and
+        makes the full collections of a large process more frequent, which cost a busy API
+        worker more than the encoding.
         """
-        self._queue.put((_encoded(entry), done))
+        self._enqueue((_encoded(entry), None))
 
-    def close(self) -> None:
-        """Write what is queued (one last attempt if the log is failing), then stop the thread."""
-        self._queue.put(None)
-        self._thread.join()
+    async def write(self, entry: AccessEntry) -> None:
+        """Queue ``entry`` and return once it is committed (raise ``AccessLogUnavailable``)."""
+        if not self.alive:
+            raise AccessLogUnavailable
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._enqueue((_encoded(entry), future))
+        await future
 
-    def _run(self) -> None:
-        pending: list[_Queued] = []
-        stopping = False
+    def _enqueue(self, item: _Queued) -> None:
+        self._queue.append(item)
+        if self._wake is not None and not self._wake.is_set():
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Write what is queued (one last attempt if the log is failing), then stop."""
+        if self._task is None or self._closing is None or self._wake is None:
+            return
+        self._closing.set()
+        self._wake.set()
         try:
-            while not stopping:
+            await self._task
+        except Exception:  # noqa: BLE001 - the task's own error: whoever waited was told
+            _LOG.exception("access log: the writer ended with an error")
+
+    async def _run(self) -> None:
+        assert self._wake is not None  # noqa: S101 - start() set them
+        assert self._closing is not None  # noqa: S101
+        pending: list[_Queued] = []
+        try:
+            while True:
                 if not pending:
-                    first = self._queue.get()
-                    if first is None:
-                        return
-                    pending.append(first)
-                    if self.deferred:
-                        time.sleep(self.max_delay)  # let the entries of the next moments join
-                stopping = self._drain(pending)
-                pending = self._flush(pending)
+                    if not self._queue:
+                        if self._closing.is_set():
+                            return
+                        self._wake.clear()
+                        await self._wake.wait()
+                    if self.deferred and not self._closing.is_set():
+                        await asyncio.sleep(self.max_delay)  # the next moments' entries join
+                pending += self._queue
+                self._queue = []
+                pending = await self._flush(pending)
                 if pending:  # deferred mode, the log failing: keep them, try again
-                    if stopping:
+                    if self._closing.is_set():  # that was the last attempt
                         _LOG.error("access log: %d entries could not be written", len(pending))
                         return
-                    time.sleep(_RETRY_SECONDS)
+                    with contextlib.suppress(TimeoutError):  # closing cuts the pause short
+                        await asyncio.wait_for(self._closing.wait(), _RETRY_SECONDS)
         finally:
-            self._disconnect()
+            # Whoever still waits (the writer ended by an error) is refused, never left hanging.
+            for _, future in (*pending, *self._queue):
+                if future is not None and not future.done():
+                    future.set_exception(AccessLogUnavailable())
+            await self._disconnect()
 
-    def _drain(self, pending: list[_Queued]) -> bool:
-        """Move everything queued into ``pending``; return whether closing was asked for."""
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return False
-            if item is None:
-                return True
-            pending.append(item)
-
-    def _flush(self, pending: list[_Queued]) -> list[_Queued]:
+    async def _flush(self, pending: list[_Queued]) -> list[_Queued]:
         """Write ``pending`` in batches; return what is left to retry (deferred mode only)."""
         while pending:
             batch, pending = pending[:_MAX_BATCH], pending[_MAX_BATCH:]
-            left = self._write(batch)
+            left = await self._write(batch)
             if left and self.deferred:
                 return left + pending
         return []
 
-    def _write(self, batch: list[_Queued]) -> list[_Queued]:
+    async def _write(self, batch: list[_Queued]) -> list[_Queued]:
         """Append ``batch`` and tell its waiters; return what is not written (the log failing).
 
         Entries already committed before a failure are never written again; an entry set aside
@@ -645,55 +690,51 @@ class AccessLogWriter:
         error: BaseException | None = None
         try:
             try:
-                self._append_isolating([item for item, _ in batch], refused)
+                await self._append_isolating([item for item, _ in batch], refused)
             except psycopg.OperationalError:
                 # The connection may have gone stale (a restarted server, an idle timeout):
                 # the rest once more on a new one before the log counts as failing. (An entry
                 # committed just as the connection broke is then logged twice: never lost.)
-                self._disconnect()
-                self._append_isolating([item for item, _ in batch[self._written :]], refused)
+                await self._disconnect()
+                await self._append_isolating([item for item, _ in batch[self._written :]], refused)
         except Exception as failure:  # noqa: BLE001 - reported to every waiting request
             _LOG.error("access log write failed: %s", type(failure).__name__)
-            self._disconnect()
+            await self._disconnect()
             error = AccessLogUnavailable()
         finally:
             self._busy_since = None
         self._failed = error is not None
         written = self._written
-        for number, (item, done) in enumerate(batch):
-            outcome = error if number >= written else None
-            if id(item) in refused:
-                outcome = AccessLogUnavailable()
-            if done is not None:
-                try:
-                    done(outcome)
-                except Exception:  # noqa: BLE001 - e.g. its event loop closed; the rest go on
-                    _LOG.warning("access log: a waiting request could not be told")
+        for number, (item, future) in enumerate(batch):
+            if future is None or future.done():  # deferred; or its request went away
+                continue
+            if id(item) in refused or number >= written:
+                future.set_exception(AccessLogUnavailable())
+            else:
+                future.set_result(None)
         return batch[written:] if error is not None else []
 
-    def _append_isolating(self, items: list[bytes | AccessEntry], refused: set[int]) -> None:
+    async def _append_isolating(self, items: list[bytes | AccessEntry], refused: set[int]) -> None:
         """Append ``items``; an entry the database refuses for its content is dealt with alone.
 
         Only a refusal of the data is isolated: anything else (the connection, the server)
         propagates, and ``_written`` tells how many of the batch were dealt with before it.
         """
         try:
-            _append_rows(
-                self._connected(),
-                self._schema,
-                [item if isinstance(item, bytes) else _canonical(item) for item in items],
-            )
+            rows = [item if isinstance(item, bytes) else _canonical(item) for item in items]
+            await _append_rows_async(await self._connected(), self._schema, rows)
         except (psycopg.DataError, UnicodeError, msgspec.EncodeError):
             if len(items) > 1:
                 middle = len(items) // 2
-                self._append_isolating(items[:middle], refused)
-                self._append_isolating(items[middle:], refused)
+                await self._append_isolating(items[:middle], refused)
+                await self._append_isolating(items[middle:], refused)
                 return
             operation = "?"
             try:
                 entry = _storable(_entry_of(items[0]))
                 operation = entry.operation
-                append(self._connected(), self._schema, [entry])
+                row = _canonical(entry)
+                await _append_rows_async(await self._connected(), self._schema, [row])
             except (psycopg.DataError, UnicodeError, msgspec.MsgspecError) as refusal:
                 self.set_aside += 1
                 refused.add(id(items[0]))
@@ -704,16 +745,16 @@ class AccessLogWriter:
                 )
         self._written += len(items)
 
-    def _connected(self) -> psycopg.Connection[Any]:
+    async def _connected(self) -> psycopg.AsyncConnection[Any]:
         if self._connection is None or self._connection.closed:
-            self._connection = self._connect()
+            self._connection = await self._connect()
         return self._connection
 
-    def _disconnect(self) -> None:
+    async def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
-                connection.close()
+                await connection.close()
             except Exception:  # noqa: BLE001 - it is being replaced anyway
                 _LOG.debug("access log: closing a broken connection failed")
 

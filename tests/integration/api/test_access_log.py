@@ -8,8 +8,8 @@ entry and a non-personal one none, and a non-personal one must not show the yout
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -53,7 +53,7 @@ from tests.integration.api.test_networks import Network, member, open_network, t
 from tests.integration.api.test_trajectories import new_case
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from pga.settings import Settings
 
@@ -435,23 +435,22 @@ def test_concurrent_writers_keep_one_unbroken_chain(database_url: str, schema: s
     with ConnectionPool(database_url, min_size=2, max_size=4, kwargs={"autocommit": True}) as pool:
         with pool.connection() as connection:
             create_access_log(connection, schema)
-        writers = [AccessLogWriter(_connect(database_url), schema) for _ in range(2)]  # 2 workers
-        done = threading.Semaphore(0)
-        errors: list[BaseException] = []
-
-        def callback(error: BaseException | None) -> None:
-            if error is not None:
-                errors.append(error)
-            done.release()
-
         total = 300
-        for number in range(total):
-            writers[number % 2].submit(_entry(number), callback)
-        for _ in range(total):
-            assert done.acquire(timeout=30)
-        for writer in writers:
-            writer.close()
-        assert errors == []
+
+        async def serve() -> list[BaseException | None]:
+            writers = [AccessLogWriter(_connect(database_url), schema) for _ in range(2)]
+            for writer in writers:  # two workers, one writer each
+                writer.start()
+            try:
+                return await asyncio.gather(
+                    *(writers[number % 2].write(_entry(number)) for number in range(total)),
+                    return_exceptions=True,
+                )
+            finally:
+                for writer in writers:
+                    await writer.close()
+
+        assert asyncio.run(serve()) == [None] * total
         with pool.connection() as connection:
             append(connection, schema, [_entry(total)])  # and a direct append after them
             stored = list(read_chain(connection, schema, batch=64))
@@ -481,20 +480,50 @@ def _entry(number: int) -> AccessEntry:
     )
 
 
-def test_a_writer_whose_thread_is_gone_counts_as_failing(database_url: str, schema: str) -> None:
-    from psycopg_pool import ConnectionPool  # noqa: PLC0415
+def test_a_writer_that_is_not_running_counts_as_failing(database_url: str, schema: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
 
-    with ConnectionPool(database_url, min_size=1, max_size=1, kwargs={"autocommit": True}) as pool:
-        with pool.connection() as connection:
-            create_access_log(connection, schema)
-        writer = AccessLogWriter(_connect(database_url), schema)
+    async def scenario() -> None:
+        writer = AccessLogWriter(_connect(database_url), schema, max_delay=0)
+        assert (writer.alive, writer.failing) == (False, True)  # not started
+        writer.start()
         assert (writer.alive, writer.failing) == (True, False)
-        writer.close()
+        await writer.close()
         assert (writer.alive, writer.failing) == (False, True)
+        with pytest.raises(AccessLogUnavailable):  # refused at once, never left waiting
+            await asyncio.wait_for(writer.write(_entry(1)), 5)
+
+    asyncio.run(scenario())
 
 
-def _connect(database_url: str, name: str = "pga-access-log") -> Callable[[], Any]:
-    return partial(psycopg.connect, database_url, autocommit=True, application_name=name)
+def test_a_writer_ended_by_an_error_refuses_whoever_waits(database_url: str, schema: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        create_access_log(connection, schema)
+
+    async def scenario() -> None:
+        writer = AccessLogWriter(_connect(database_url), schema, max_delay=0)
+
+        async def broken(_pending: list[Any]) -> list[Any]:
+            msg = "a bug in the writer"
+            raise RuntimeError(msg)
+
+        writer._flush = broken  # type: ignore[method-assign,assignment]  # noqa: SLF001
+        writer.start()
+        with pytest.raises(AccessLogUnavailable):
+            await asyncio.wait_for(writer.write(_entry(1)), 5)
+        assert (writer.alive, writer.failing) == (False, True)
+        await writer.close()  # logs the task's error, raises nothing
+
+    asyncio.run(scenario())
+
+
+def _connect(
+    database_url: str, name: str = "pga-access-log"
+) -> Callable[[], Awaitable[psycopg.AsyncConnection[Any]]]:
+    return partial(
+        psycopg.AsyncConnection.connect, database_url, autocommit=True, application_name=name
+    )
 
 
 def test_an_entry_the_database_refuses_does_not_hold_up_the_others(
@@ -512,10 +541,16 @@ def test_an_entry_the_database_refuses_does_not_hold_up_the_others(
     submitted[2] = msgspec.structs.replace(
         submitted[2], user="u-\x00-regie", on_behalf_of="u-\ud800"
     )
-    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.05)
-    for entry in submitted:
-        writer.submit(entry)
-    writer.close()
+
+    async def serve() -> AccessLogWriter:
+        writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.05)
+        writer.start()
+        for entry in submitted:
+            writer.submit(entry)
+        await writer.close()
+        return writer
+
+    writer = asyncio.run(serve())
     assert (writer.failing, writer.set_aside) == (True, 0)  # closed; nothing set aside
     with psycopg.connect(database_url, autocommit=True) as connection:
         stored = list(read_chain(connection, schema, batch=2))
@@ -534,29 +569,26 @@ def test_the_writer_replaces_a_broken_connection(database_url: str, schema: str)
     with psycopg.connect(database_url, autocommit=True) as connection:
         create_access_log(connection, schema)
     name = f"pga-access-log-{schema}"
-    writer = AccessLogWriter(_connect(database_url, name), schema, max_delay=0)
-    outcomes: list[BaseException | None] = []
-    answered = threading.Semaphore(0)
 
-    def told(error: BaseException | None) -> None:
-        outcomes.append(error)
-        answered.release()
+    async def serve() -> None:
+        writer = AccessLogWriter(_connect(database_url, name), schema, max_delay=0)
+        writer.start()
+        try:
+            await asyncio.wait_for(writer.write(_entry(1)), 10)
+            async with await psycopg.AsyncConnection.connect(
+                database_url, autocommit=True
+            ) as connection:
+                cursor = await connection.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = %s",
+                    (name,),
+                )
+                assert await cursor.fetchone() == (1,)
+            await asyncio.wait_for(writer.write(_entry(2)), 10)  # on a new connection
+        finally:
+            await writer.close()
 
-    try:
-        writer.submit(_entry(1), told)
-        assert answered.acquire(timeout=10)
-        with psycopg.connect(database_url, autocommit=True) as connection:
-            ended = connection.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE application_name = %s",
-                (name,),
-            ).fetchone()
-        assert ended == (1,)
-        writer.submit(_entry(2), told)
-        assert answered.acquire(timeout=10)
-    finally:
-        writer.close()
-    assert outcomes == [None, None]
+    asyncio.run(serve())
     with psycopg.connect(database_url, autocommit=True) as connection:
         assert [entry.position for entry in read_chain(connection, schema)] == [1, 2]
 
@@ -608,30 +640,28 @@ def test_an_entry_the_database_will_not_store_is_set_aside_and_its_data_not_show
                 table=sql.Identifier(schema, TABLE), refuse=sql.Identifier(schema, "refuse_one")
             )
         )
-    outcomes: dict[str, BaseException | None] = {}
-    answered = threading.Semaphore(0)
-
-    def told(trace: str) -> Callable[[BaseException | None], None]:
-        def done(error: BaseException | None) -> None:
-            outcomes[trace] = error
-            answered.release()
-
-        return done
-
     submitted = [_entry(number) for number in range(4)]
     submitted[1] = msgspec.structs.replace(submitted[1], user="u-refused")
-    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.05)
-    try:
-        for entry in submitted:
-            writer.submit(entry, told(entry.trace_id))
-        for _ in submitted:
-            assert answered.acquire(timeout=10)
-        assert writer.failing is False  # the log works: one entry is refused, not the log
-    finally:
-        writer.close()
+
+    async def serve() -> tuple[AccessLogWriter, list[BaseException | None]]:
+        writer = AccessLogWriter(_connect(database_url), schema, max_delay=0)
+        writer.start()
+        try:
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(
+                    *(writer.write(entry) for entry in submitted), return_exceptions=True
+                ),
+                10,
+            )
+            assert writer.failing is False  # the log works: one entry is refused, not the log
+        finally:
+            await writer.close()
+        return writer, outcomes
+
+    writer, outcomes = asyncio.run(serve())
     assert writer.set_aside == 1
-    assert isinstance(outcomes.pop(submitted[1].trace_id), AccessLogUnavailable)
-    assert set(outcomes.values()) == {None}
+    assert isinstance(outcomes.pop(1), AccessLogUnavailable)
+    assert outcomes == [None, None, None]
     with psycopg.connect(database_url, autocommit=True) as connection:
         stored = list(read_chain(connection, schema))
         assert verify_access_log_chain(connection, schema).ok
@@ -644,29 +674,34 @@ def test_a_write_that_hangs_counts_as_failing(
     monkeypatch.setattr(access_log, "STALLED_SECONDS", 0.3)
     with psycopg.connect(database_url, autocommit=True) as connection:
         create_access_log(connection, schema)
-    writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.01)
-    try:
-        with psycopg.connect(database_url) as blocker:  # holds the lock until it ends
-            blocker.execute(
-                sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
-                    sql.Identifier(schema, TABLE)
+
+    async def serve() -> None:
+        writer = AccessLogWriter(_connect(database_url), schema, max_delay=0.01)
+        writer.start()
+        try:
+            async with await psycopg.AsyncConnection.connect(database_url) as blocker:
+                await blocker.execute(  # holds the lock until its transaction ends
+                    sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                        sql.Identifier(schema, TABLE)
+                    )
                 )
-            )
-            writer.submit(_entry(1))
-            # Deferred mode: reads are refused from now on.
-            assert _within(5, lambda: writer.failing)
-        assert _within(5, lambda: not writer.failing)  # the lock is gone: the write completes
-    finally:
-        writer.close()
+                writer.submit(_entry(1))
+                # Deferred mode: reads are refused from now on.
+                assert await _within(5, lambda: writer.failing)
+            assert await _within(5, lambda: not writer.failing)  # the write completes
+        finally:
+            await writer.close()
+
+    asyncio.run(serve())
     with psycopg.connect(database_url, autocommit=True) as connection:
         assert [entry.trace_id for entry in read_chain(connection, schema)] == [_entry(1).trace_id]
 
 
-def _within(seconds: float, condition: Callable[[], bool]) -> bool:
-    """Whether ``condition`` holds at some point within ``seconds`` (polled)."""
+async def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds at some point within ``seconds`` (polled on the loop)."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     return True
