@@ -257,19 +257,32 @@ class Expected:
 def expected(spec: Spec, terms: Terms = Terms()) -> Expected:
     """Work out from the spec alone what is due and not held on ``spec.today``."""
     today = spec.today
-    open_lists = {
+    # A youth's entry on a closed network's list lasts until the list is destroyed (never
+    # while the network is held); a list destroyed today goes with its own term.
+    kept_lists = {
         index: [
             n
             for n, network in enumerate(spec.networks)
-            if index in network.members and network.closed_after_days is None
+            if index in network.members
+            and (
+                network.closed_after_days is None
+                or network.held
+                or closing_day(
+                    closing_day(network.opened_on, network.closed_after_days),
+                    terms.name_list_days,
+                )
+                > today
+            )
         ]
         for index in range(len(spec.youths))
     }
     youths = set()
     for index, youth in enumerate(spec.youths):
-        has_records = bool(youth.trajectories) or bool(open_lists[index])
+        has_records = bool(youth.trajectories) or bool(kept_lists[index])
+        # A held network keeps every youth ever placed on it, also once it is closed (a held
+        # network's name list is never destroyed, so the youth's entry there is still readable).
         held = any(t.held for t in youth.trajectories) or any(
-            spec.networks[n].held for n in open_lists[index]
+            network.held for network in spec.networks if index in network.members
         )
         if has_records and anniversary(youth.born_on, terms.age_limit) <= today and not held:
             youths.add(index)

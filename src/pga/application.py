@@ -22,12 +22,20 @@ from eventsourcing.utils import get_topic
 from pga.domain import clock
 from pga.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, PartnerRole
 from pga.domain.common import today
-from pga.domain.errors import SubjectAlreadyErased
+from pga.domain.errors import (
+    NameListAlreadyErased,
+    NetworkAlreadyErased,
+    SubjectAlreadyErased,
+    UnderLegalHold,
+)
 from pga.domain.network import (
     Action,
     ActionLevel,
     Member,
+    MemberErased,
     MemberPlaced,
+    NameListErased,
+    NetworkErased,
     NetworkOpened,
     NetworkStep,
     YouthNetwork,
@@ -40,6 +48,7 @@ from pga.domain.trajectory import (
     Requester,
     RightsRequestKind,
     RightsRequestOutcome,
+    SubjectErased,
     Trajectory,
 )
 from pga.recording import CommandContext, EventMetadata, metadata_of, stamp
@@ -1568,14 +1577,19 @@ class PgaApplication(Application[UUID]):
 
         The id is the youth's subject id or any of its trajectory ids (``expected_version``:
         that trajectory's version the caller saw). Every trajectory of the youth not yet erased
-        gets ``SubjectErased`` and every network the youth is a member of ``MemberErased``, in
-        one transaction; then the keys of those trajectories and of the youth as a member are
-        deleted, the cached aggregates evicted and readable snapshots taken. The stored events
-        stay (their seals verify); their personal values no longer decrypt.
+        gets ``SubjectErased`` and every network that ever placed the youth ``MemberErased``
+        (a current member, a removed one or one on a closed file; not where the youth's entry
+        already has a tombstone or the name list is erased), in one transaction; then the keys
+        of those trajectories and of the youth as a member are deleted, the cached aggregates
+        evicted and readable snapshots taken. The stored events stay (their seals verify);
+        their personal values no longer decrypt.
+
+        Refused as a whole (``UnderLegalHold``, nothing recorded or destroyed) while a legal
+        hold is in place on any of those trajectories or networks. Re-runnable: when every
+        record already has its tombstone but a key is still stored (an earlier deletion
+        failed), the keys are destroyed; ``SubjectAlreadyErased`` only when none is left.
         """
-        if self.keys is None:
-            msg = "erasure needs the per-subject key store"
-            raise ApplicationError(msg)
+        keys = self._key_store()
         subject_id, trajectory_ids = self._youth_of(subject_or_trajectory_id)
         trajectories = [self._load(Trajectory, each) for each in trajectory_ids]
         named = next((t for t in trajectories if t.id == subject_or_trajectory_id), None)
@@ -1585,21 +1599,36 @@ class PgaApplication(Application[UUID]):
         networks = [
             network
             for network in (self._load(YouthNetwork, each) for each in placed_in)
-            if subject_id in network.members
+            if not network.name_list_erased
+            and subject_id not in self._member_tombstones(network.id)
         ]
         pending = [trajectory for trajectory in trajectories if not trajectory.erased]
+        if any(t.legal_holds for t in pending) or any(n.legal_holds for n in networks):
+            raise UnderLegalHold
         if not pending and not networks:
-            raise SubjectAlreadyErased
+            left = set[UUID]()
+            for trajectory_id in trajectory_ids:
+                left |= self._erased_keys(trajectory_id, frozenset({trajectory_id}))
+            for network_id in placed_in:
+                left |= self._erased_keys(network_id, frozenset({subject_id}), subject_id)
+            if not keys.stored(left):
+                raise SubjectAlreadyErased
+            return self._repair(subject_id, left, trajectory_ids, placed_in, basis)
         with clock.recording_clock(self.clock):
             erased_on = today()
             for trajectory in pending:
                 trajectory.erase_subject(erased_on=erased_on, basis=basis, why=reason)
             for network in networks:
-                network.erase_member(member_id=subject_id, erased_on=erased_on, basis=basis)
+                network.erase_member(
+                    member_id=subject_id,
+                    erased_on=erased_on,
+                    basis=basis,
+                    former=subject_id not in network.members,
+                )
         recorded = self._save(context, *pending, *networks)
         key_ids = self._key_ids(trajectory_ids, frozenset(trajectory_ids))
         key_ids |= self._key_ids(placed_in, frozenset({subject_id}))
-        destroyed = self.keys.destroy(key_ids)
+        destroyed = keys.destroy(key_ids)
         for aggregate in (*pending, *networks):
             self._refresh_after_erasure(aggregate.id)
         return ErasureReport(
@@ -1620,10 +1649,16 @@ class PgaApplication(Application[UUID]):
 
         Unlike ``erase_subject`` the youth's other trajectories and name-list entries stay: only
         this trajectory gets ``SubjectErased`` and only the data keys of its own records are
-        destroyed. Refused while the trajectory is under a legal hold.
+        destroyed. Refused while the trajectory is under a legal hold. An erased trajectory
+        whose keys are still stored (an earlier deletion failed) has them destroyed.
         """
         keys = self._key_store()
         trajectory = self._load(Trajectory, trajectory_id)
+        if trajectory.erased:
+            left = keys.stored(self._erased_keys(trajectory_id, frozenset({trajectory_id})))
+            if not left:
+                raise SubjectAlreadyErased
+            return self._repair(trajectory.subject_id, left, [trajectory_id], [], basis)
         with clock.recording_clock(self.clock):
             erased_on = today()
             trajectory.erase_subject(erased_on=erased_on, basis=basis, why=reason)
@@ -1648,11 +1683,17 @@ class PgaApplication(Application[UUID]):
 
         ``NameListErased`` names every member ever placed on this network's list; the data keys
         of their entries here are destroyed. Their trajectories and their entries in other
-        networks stay. Refused while the network is under a legal hold.
+        networks stay. Refused while the network is under a legal hold. An erased name list
+        whose keys are still stored (an earlier deletion failed) has them destroyed.
         """
         keys = self._key_store()
         network = self._load(YouthNetwork, network_id)
         members = self._members_placed(network_id)
+        if network.name_list_erased:
+            left = keys.stored(self._erased_keys(network_id, frozenset(members)))
+            if not left:
+                raise NameListAlreadyErased
+            return self._repair(network_id, left, [], [network_id], basis)
         with clock.recording_clock(self.clock):
             erased_on = today()
             network.erase_name_list(erased_on=erased_on, basis=basis, member_ids=tuple(members))
@@ -1676,11 +1717,17 @@ class PgaApplication(Application[UUID]):
         """Erase a closed network's file: its group-level text and whatever name list is left.
 
         Records ``NetworkErased`` and destroys every data key the network's records use (the
-        network's own and its members' entries here). Refused under a legal hold.
+        network's own and its members' entries here). Refused under a legal hold. An erased
+        file whose keys are still stored (an earlier deletion failed) has them destroyed.
         """
         keys = self._key_store()
         network = self._load(YouthNetwork, network_id)
         subjects = frozenset({network_id, *self._members_placed(network_id)})
+        if network.erased:
+            left = keys.stored(self._erased_keys(network_id, subjects))
+            if not left:
+                raise NetworkAlreadyErased
+            return self._repair(network_id, left, [], [network_id], basis)
         with clock.recording_clock(self.clock):
             erased_on = today()
             network.erase_file(erased_on=erased_on, basis=basis)
@@ -1697,6 +1744,90 @@ class PgaApplication(Application[UUID]):
             position=recorded.position,
             versions={network_id: network.version},
         )
+
+    def _repair(
+        self,
+        subject_id: UUID,
+        key_ids: set[UUID],
+        trajectory_ids: Iterable[UUID],
+        network_ids: Iterable[UUID],
+        basis: str,
+    ) -> ErasureReport:
+        """Destroy the keys an earlier erasure left (its tombstones are there; no new ones)."""
+        destroyed = self._key_store().destroy(key_ids)
+        for aggregate_id in (*trajectory_ids, *network_ids):
+            self._refresh_after_erasure(aggregate_id)
+        with clock.recording_clock(self.clock):
+            erased_on = today()
+        return ErasureReport(
+            subject_id=subject_id,
+            trajectories=(),
+            networks=(),
+            keys_destroyed=destroyed,
+            erased_on=erased_on,
+            basis=basis,
+            position=self.recorder.max_notification_id() or 0,
+            versions={},
+        )
+
+    def keys_left(
+        self, aggregate_id: UUID, subjects: frozenset[UUID], member_id: UUID | None = None
+    ) -> set[UUID]:
+        """Return the data keys an erasure of ``subjects`` in an aggregate left stored.
+
+        Only the records up to the aggregate's tombstone count (``SubjectErased``,
+        ``NameListErased``, ``NetworkErased``, or with ``member_id`` also that member's
+        ``MemberErased``): what is recorded after it (the readable snapshot taken right after an
+        erasure, later events) is under new keys and is no erased data.
+        """
+        return self._key_store().stored(self._erased_keys(aggregate_id, subjects, member_id))
+
+    def _erased_keys(
+        self, aggregate_id: UUID, subjects: frozenset[UUID], member_id: UUID | None = None
+    ) -> set[UUID]:
+        """Return the data keys of ``subjects`` in the records up to the aggregate's tombstone."""
+        mapper = cast("PgaMapper", self.mapper)
+        tombstones = {get_topic(kind) for kind in (SubjectErased, NameListErased, NetworkErased)}
+        member_erased = get_topic(MemberErased)
+        events = self.recorder.select_events(aggregate_id)
+        erased_at = max(
+            (
+                stored.originator_version
+                for stored in events
+                if stored.topic in tombstones
+                or (
+                    member_id is not None
+                    and stored.topic == member_erased
+                    and UUID(str(mapper.data_of(stored)["member_id"])) == member_id
+                )
+            ),
+            default=None,
+        )
+        if erased_at is None:
+            return set()
+        found: set[UUID] = set()
+        for stored in events:
+            if stored.originator_version <= erased_at:
+                found |= mapper.key_ids(stored, subjects)
+        if self.snapshots is not None:
+            for stored in self.snapshots.recorder.select_events(aggregate_id, lte=erased_at - 1):
+                found |= mapper.key_ids(stored, subjects)
+        return found
+
+    def member_tombstones(self, network_id: UUID) -> set[UUID]:
+        """Return the members whose entries in a network have a tombstone (clear data)."""
+        return self._member_tombstones(network_id)
+
+    def _member_tombstones(self, network_id: UUID) -> set[UUID]:
+        mapper = cast("PgaMapper", self.mapper)
+        member_erased, list_erased = get_topic(MemberErased), get_topic(NameListErased)
+        found: set[UUID] = set()
+        for stored in self.recorder.select_events(network_id):
+            if stored.topic == member_erased:
+                found.add(UUID(mapper.data_of(stored)["member_id"]))
+            elif stored.topic == list_erased:
+                found |= {UUID(str(each)) for each in mapper.data_of(stored)["member_ids"]}
+        return found
 
     def place_legal_hold(
         self,

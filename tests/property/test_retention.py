@@ -7,8 +7,9 @@ a random day. What was erased must be exactly what ``tests.retention_world.expec
 from the history alone: every due record (youth at 23, closed trajectory after 5 years, name
 list at closing, closed network file after 5 years) is erased with a tombstone of basis
 ``bewaartermijn`` and its personal data no longer decrypts; nothing else is touched; nothing a
-hold keeps is erased. A dry run beforehand reports the same records and changes nothing; a
-second run finds nothing due.
+hold keeps is erased (a held network keeps its members also once it is closed, and their entries
+there still decrypt); every network an erased youth was placed on has a tombstone for it. A dry
+run beforehand reports the same records and changes nothing; a second run finds nothing due.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pga.application import open_application
-from pga.domain.network import NameListErased, NetworkErased
+from pga.domain.network import MemberErased, MemberPlaced, NameListErased, NetworkErased
 from pga.domain.trajectory import SubjectErased
 from pga.rights.retention import (
     Due,
@@ -229,6 +230,18 @@ def _check_networks(app: PgaApplication, world: World, want: Expected) -> None:
         if name_lists:
             placed = {world.youth_ids[index] for index in spec.members}
             assert set(name_lists[0].member_ids) == placed
+        entries = [e for e in events if isinstance(e, MemberPlaced)]
+        if spec.held:  # nothing of a held network is erased, also once it is closed
+            assert [e.given_name for e in entries] == ["Groepslid"] * len(spec.members)
+        for index in spec.members:  # an erased youth's entry here has a tombstone
+            if index in want.youths:
+                youth = world.youth_ids[index]
+                assert (
+                    files
+                    or any(youth in e.member_ids for e in name_lists)
+                    or any(isinstance(e, MemberErased) and e.member_id == youth for e in events)
+                ), (number, index)
+                assert all(e.given_name == "" for e in entries if e.member_id == youth)
         if spec.closed_after_days is None:  # open: its members leave only by the age term
             still = {world.youth_ids[index] for index in spec.members} - {
                 world.youth_ids[index] for index in want.youths

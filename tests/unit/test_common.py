@@ -361,3 +361,16 @@ def test_control_characters_are_refused_in_text_and_user_ids(character: str) -> 
 
 def test_tabs_and_line_breaks_are_allowed_in_text() -> None:
     assert text("notes", "line one\n\tline two\r\nend") == "line one\n\tline two\r\nend"
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 11, 28, 23, 30, tzinfo=UTC), date(2026, 11, 29)),  # 00:30 in Almere
+        (datetime(2026, 6, 30, 22, 15, tzinfo=UTC), date(2026, 7, 1)),  # summer time: 00:15
+        (datetime(2026, 6, 30, 21, 45, tzinfo=UTC), date(2026, 6, 30)),  # 23:45
+    ],
+)
+def test_today_is_the_municipalitys_calendar_date(moment: datetime, day: date) -> None:
+    with clock.recording_clock(lambda: moment):
+        assert today() == day

@@ -247,6 +247,40 @@ def _fail(name: str, message: str) -> None:
     sys.stderr.write(f"pga audit {name}: {message}\n")
 
 
+def add_reason(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--reason TEXT`` or ``--reason-file PATH`` (one of them required) to ``parser``.
+
+    A reason is free text and may be personal: given as an argument it shows in the process
+    list and the shell's history, so it can be read from a file or, with ``-``, standard input.
+    """
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--reason", help=f"{what} (free text; shows in the process list: see --reason-file)"
+    )
+    given.add_argument(
+        "--reason-file",
+        metavar="PATH",
+        help="read the reason from this file (UTF-8), or from standard input with -",
+    )
+
+
+def reason_of(arguments: argparse.Namespace) -> str:
+    """Return the reason ``add_reason`` asked for (read from its file); exit 2 if unreadable."""
+    if arguments.reason is not None:
+        return str(arguments.reason)
+    path = str(arguments.reason_file)
+    try:
+        with sys.stdin if path == "-" else open(path, encoding="utf-8") as source:  # noqa: PTH123
+            text = source.read().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read the reason: {type(error).__name__}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
+    if not text:
+        print("the reason is empty", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2)
+    return text
+
+
 def uuid_argument(raw: str) -> UUID:
     """Parse a command-line id (an argparse type; a clear message for anything else)."""
     try:

@@ -106,8 +106,8 @@ def bsn(field: str, value: str) -> str:
 
 
 def today() -> date:
-    """Return the recording day."""
-    return clock.now().date()
+    """Return the recording day: the municipality's calendar date (not UTC's, which lags it)."""
+    return clock.now().astimezone(clock.MUNICIPAL_TIME).date()
 
 
 def age_on(born_on: date, day: date) -> int:

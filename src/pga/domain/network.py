@@ -1010,10 +1010,19 @@ class YouthNetwork(Aggregate):
             reason=reason("removing a member", why),
         )
 
-    def erase_member(self, *, member_id: UUID, erased_on: date, basis: str) -> None:
-        """Take an erased youth off the name list (refused while a legal hold is in place)."""
-        if member_id not in self.members:
+    def erase_member(
+        self, *, member_id: UUID, erased_on: date, basis: str, former: bool = False
+    ) -> None:
+        """Take an erased youth off the name list (refused while a legal hold is in place).
+
+        ``former``: the youth is no longer on the list (removed, or the file closed) but was
+        placed on it once (the caller checked the stored ``MemberPlaced``): the tombstone records
+        the erasure of what the earlier events said about the youth here.
+        """
+        if member_id not in self.members and not former:
             raise UnknownEntity("member", member_id)
+        if self.name_list_erased:
+            raise NameListAlreadyErased
         if self.legal_holds:
             raise UnderLegalHold
         self.trigger_event(

@@ -18,7 +18,7 @@ from uuid import uuid4
 import msgspec
 
 from pga.application import AggregateNotFound, open_application
-from pga.audit.cli import uuid_argument
+from pga.audit.cli import add_reason, reason_of, uuid_argument
 from pga.domain.catalogue import PartnerRole
 from pga.domain.common import ERASURE_BASES
 from pga.domain.errors import DomainError, SubjectAlreadyErased
@@ -47,9 +47,7 @@ def configure_erase_parser(commands: argparse._SubParsersAction[argparse.Argumen
     erase.add_argument(
         "id", type=uuid_argument, metavar="ID", help="the youth's subject or trajectory id"
     )
-    erase.add_argument(
-        "--reason", required=True, help="why (free text; personal, erased with the rest)"
-    )
+    add_reason(erase, "why (personal, erased with the rest)")
     erase.add_argument(
         "--basis", required=True, choices=ERASURE_BASES, help="the basis of the erasure"
     )
@@ -69,7 +67,7 @@ def erase_command(arguments: argparse.Namespace, settings: Settings) -> int:
     with open_application(settings) as app:
         try:
             report = app.erase_subject(
-                context, arguments.id, reason=arguments.reason, basis=arguments.basis
+                context, arguments.id, reason=reason_of(arguments), basis=arguments.basis
             )
         except AggregateNotFound:
             print(f"no youth or trajectory {arguments.id}", file=sys.stderr)  # noqa: T201

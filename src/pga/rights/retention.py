@@ -19,13 +19,20 @@ A term is due on the day it ends (a 29 February start ends on 1 March in a year 
 A *legal hold* (``LegalHoldPlaced`` on a trajectory, ``NetworkLegalHoldPlaced`` on a network)
 suspends every term that would erase anything in the held record: a held trajectory keeps its
 youth's age term from running too (it would erase that trajectory), and a held network keeps
-the age term of every youth on its name list. What is held is reported, not erased; once the
-hold is lifted, the next run erases what is overdue.
+the age term of every youth ever placed on its name list whose entry there is not yet erased
+(also after the closing or a removal). What is held is reported, not erased; once the hold is
+lifted, the next run erases what is overdue.
+
+The tombstone is committed in the event store before the keys are deleted in the key store (a
+second transaction). Should the deletion fail, the record is *due again* at the next run (its
+tombstone is there but a key is still stored: reported under its kind, due today, whatever the
+holds) and that run destroys the keys left; an erasure command on such a record does the same.
 
 The plan is a pure function of the records' facts and the day (``plan``: no database, property
 tested), so a dry run reports exactly what a run would do. Each erasure is its own transaction
 with its own tombstone (basis ``bewaartermijn``); one that fails (another writer changed the
-record at that moment) is reported and simply due again at the next run. A run is idempotent.
+record at that moment) is reported and simply due again at the next run, and one whose keys
+could not be destroyed after its tombstone is repaired by the next run (see above).
 
 ``pga retention run [--dry-run]`` runs it on the command line; ``pga serve`` runs it on a
 schedule (``PGA_RETENTION_INTERVAL_HOURS``), in one worker only (an advisory lock), starting
@@ -48,12 +55,14 @@ from pga.domain import clock
 from pga.domain.catalogue import PartnerRole
 from pga.domain.common import today
 from pga.domain.errors import DomainError
+from pga.domain.network import MemberPlaced
 from pga.recording import Actor, CommandContext
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from pga.application import ErasureReport, PgaApplication
+    from pga.domain.network import YouthNetwork
     from pga.settings import Settings
 
 _LOG = logging.getLogger(__name__)
@@ -110,6 +119,8 @@ class TrajectoryFacts:
     closed_on: date | None
     holds: tuple[UUID, ...]
     erased: bool
+    #: Erased, but a data key of its records is still stored (an earlier deletion failed).
+    keys_left: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,14 @@ class NetworkFacts:
     had_name_list: bool
     name_list_erased: bool
     erased: bool
+    #: Every youth ever placed on its name list whose entry here has no tombstone yet (also
+    #: after the closing or a removal), with the date of birth placed with it: the age term
+    #: erases that entry too, and a hold on the network keeps the age term.
+    placed: Mapping[UUID, date | None] = field(default_factory=dict)
+    #: The file or its name list is erased, but a data key is still stored.
+    keys_left: bool = False
+    #: Members whose entry here has a tombstone (``MemberErased``) but whose key is stored.
+    member_keys_left: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,7 +205,46 @@ def plan(
             _trajectory(trajectory, on, terms, found)
     for network in networks:
         _network(network, on, terms, found)
+    _repairs(trajectories, networks, on, youths_due, found)
     return RetentionPlan(on, terms, tuple(found.due), tuple(found.held))
+
+
+def _repairs(
+    trajectories: list[TrajectoryFacts],
+    networks: list[NetworkFacts],
+    on: date,
+    youths_due: set[UUID],
+    found: _Found,
+) -> None:
+    """Make due again (today) an erasure whose tombstone is there but whose keys are left.
+
+    No hold keeps it: the record is erased already, only its keys are left to destroy.
+    """
+    for trajectory in trajectories:
+        if trajectory.erased and trajectory.keys_left and trajectory.subject_id not in youths_due:
+            found.add(
+                Due(
+                    RecordKind.TRAJECTORY,
+                    trajectory.trajectory_id,
+                    on,
+                    trajectories=(trajectory.trajectory_id,),
+                ),
+                [],
+            )
+    members: dict[UUID, list[UUID]] = {}
+    for network in networks:
+        if network.keys_left and network.erased:
+            kind = RecordKind.NETWORK
+        elif network.keys_left and network.name_list_erased:
+            kind = RecordKind.NAME_LIST
+        else:
+            for member_id in network.member_keys_left:
+                members.setdefault(member_id, []).append(network.network_id)
+            continue
+        found.add(Due(kind, network.network_id, on, networks=(network.network_id,)), [])
+    for member_id in sorted(members):
+        if member_id not in youths_due:
+            found.add(Due(RecordKind.YOUTH, member_id, on, networks=tuple(members[member_id])), [])
 
 
 @dataclass
@@ -229,13 +287,19 @@ def _youths(
             per_youth.setdefault(trajectory.subject_id, []).append(trajectory)
     memberships: dict[UUID, list[NetworkFacts]] = {}
     for network in networks:
-        for member_id in network.members:
+        # A closed list due for destruction today (and not held) goes with its own term.
+        ends = _name_list_ends(network, on, terms) and not network.holds
+        for member_id in {*network.members, *({} if ends else network.placed)}:
             memberships.setdefault(member_id, []).append(network)
     for youth in sorted({*per_youth, *memberships}):
         live = per_youth.get(youth, [])
         lists = memberships.get(youth, [])
         born = [each.born_on for each in live if each.born_on is not None]
-        born += [b for b in (network.members[youth] for network in lists) if b is not None]
+        born += [
+            b
+            for b in (network.members.get(youth) or network.placed.get(youth) for network in lists)
+            if b is not None
+        ]
         if not born:
             continue  # no known date of birth: only the other terms apply
         # Erasure cannot be undone: where records disagree, the latest date of birth counts.
@@ -252,6 +316,15 @@ def _youths(
                 [(t.trajectory_id, t.holds) for t in live]
                 + [(n.network_id, n.holds) for n in lists],
             )
+
+
+def _name_list_ends(network: NetworkFacts, on: date, terms: RetentionTerms) -> bool:
+    """Return whether a closed network's name list (or its file) is due by ``on``."""
+    if network.closed_on is None:
+        return False
+    return date.fromordinal(network.closed_on.toordinal() + terms.name_list_days) <= on or (
+        years_after(network.closed_on, terms.network_years) <= on
+    )
 
 
 def _trajectory(
@@ -318,23 +391,61 @@ def gather(app: PgaApplication) -> tuple[list[TrajectoryFacts], list[NetworkFact
                 closed_on=trajectory.closed_on if trajectory.is_closed else None,
                 holds=tuple(sorted(trajectory.legal_holds)),
                 erased=trajectory.erased,
+                keys_left=trajectory.erased
+                and bool(app.keys_left(trajectory_id, frozenset({trajectory_id}))),
             )
         )
     networks = []
     for network_id in app.network_ids():
         network = app.network(network_id)
+        ever_placed = app.members_placed(network_id)
+        tombstoned = app.member_tombstones(network_id)
+        if network.erased:
+            subjects = frozenset({network_id, *ever_placed})
+            keys_left = bool(app.keys_left(network_id, subjects))
+        elif network.name_list_erased:
+            keys_left = bool(app.keys_left(network_id, frozenset(ever_placed)))
+        else:
+            keys_left = False
+        member_keys_left = tuple(
+            member_id
+            for member_id in sorted(tombstoned)
+            if not network.name_list_erased
+            and app.keys_left(network_id, frozenset({member_id}), member_id)
+        )
         networks.append(
             NetworkFacts(
                 network_id=network.id,
                 closed_on=network.closed_on if network.is_closed else None,
                 holds=tuple(sorted(network.legal_holds)),
                 members={member.member_id: member.born_on for member in network.members.values()},
-                had_name_list=bool(app.members_placed(network_id)),
+                had_name_list=bool(ever_placed),
                 name_list_erased=network.name_list_erased,
                 erased=network.erased,
+                placed=_placed(app, network, ever_placed, tombstoned),
+                keys_left=keys_left,
+                member_keys_left=member_keys_left,
             )
         )
     return trajectories, networks
+
+
+def _placed(
+    app: PgaApplication, network: YouthNetwork, ever_placed: list[UUID], tombstoned: set[UUID]
+) -> dict[UUID, date | None]:
+    """Return the youths placed on a network whose entry there is not erased, with birth dates."""
+    if network.name_list_erased:
+        return {}
+    placed: dict[UUID, date | None] = {
+        member_id: None for member_id in ever_placed if member_id not in tombstoned
+    }
+    if any(member_id not in network.members for member_id in placed):  # closed, or removed
+        for event in app.events.get(network.id):
+            if isinstance(event, MemberPlaced) and event.member_id in placed:
+                placed[event.member_id] = event.born_on
+    for member_id, member in network.members.items():
+        placed[member_id] = member.born_on
+    return placed
 
 
 # --- running it ---
@@ -396,10 +507,12 @@ def run_retention(
     *,
     dry_run: bool = False,
     on: date | None = None,
+    stop: threading.Event | None = None,
 ) -> RetentionReport:
     """Erase what is due today (the application's clock) and report it; ``dry_run``: only report.
 
-    ``on`` (dry runs only) asks what will be due on another day.
+    ``on`` (dry runs only) asks what will be due on another day. ``stop`` (the schedule's):
+    once set, no further erasure starts (what is left is due again at the next run).
     """
     with clock.recording_clock(app.clock):
         now = today()
@@ -413,6 +526,8 @@ def run_retention(
     erased: list[Erased] = []
     failed: list[Failed] = []
     for item in planned.due:
+        if stop is not None and stop.is_set():
+            break  # the rest is due again at the next run
         try:
             report = _erase(app, context, item)
         except DomainError as error:
@@ -543,7 +658,10 @@ class RetentionSchedule:
     def _run_once(self) -> None:
         try:
             report = run_retention(
-                self.app, retention_context(self.settings), RetentionTerms.of(self.settings)
+                self.app,
+                retention_context(self.settings),
+                RetentionTerms.of(self.settings),
+                stop=self.stop,
             )
         except Exception as error:  # noqa: BLE001 - logged; the next interval tries again
             _LOG.error("retention run failed: %s", type(error).__name__)

@@ -3,9 +3,9 @@
 * ``pga retention run [--dry-run [--as-of DATE]] [--format text|json]`` erases what is due today
   and reports it (ids, kinds, dates, counts); ``--dry-run`` only reports, ``--as-of`` asks what
   will be due on another day. Exit 0; 1 when an erasure failed (it is due again next run).
-* ``pga retention hold ID --basis CODE --reason TEXT [--on DATE]`` places a legal hold on a
-  trajectory or a network and prints the hold's id; ``pga retention lift ID HOLD_ID --reason TEXT
-  [--on DATE]`` lifts it; ``pga retention holds`` lists the holds in place.
+* ``pga retention hold ID --basis CODE --reason TEXT|--reason-file PATH [--on DATE]`` places a
+  legal hold on a trajectory or a network and prints the hold's id; ``pga retention lift ID
+  HOLD_ID --reason … [--on DATE]`` lifts it; ``pga retention holds`` lists the holds in place.
 
 Events are recorded as the operating-system user, role ``beheerder``, on behalf of the
 municipality (the first of ``PGA_REGIE_ORGANISATIONS``); a run's tombstones as
@@ -24,13 +24,14 @@ from uuid import uuid4
 import msgspec
 
 from pga.application import AggregateNotFound, open_application
-from pga.audit.cli import uuid_argument
+from pga.audit.cli import add_reason, reason_of, uuid_argument
 from pga.domain import clock
 from pga.domain.catalogue import PartnerRole
 from pga.domain.common import HOLD_BASES, today
 from pga.domain.errors import DomainError
 from pga.recording import Actor, CommandContext
 from pga.rights.retention import (
+    RecordKind,
     RetentionReport,
     RetentionTerms,
     retention_context,
@@ -81,14 +82,14 @@ def add_retention_commands(
     )
     hold.add_argument("id", type=uuid_argument, metavar="ID", help="a trajectory or network id")
     hold.add_argument("--basis", required=True, choices=HOLD_BASES, help="why the hold is needed")
-    hold.add_argument("--reason", required=True, help="free text (personal; erased with it)")
+    add_reason(hold, "why (personal; erased with the record)")
     hold.add_argument("--on", type=_date_argument, metavar="DATE", help="default: today")
     hold.set_defaults(command=hold_command)
 
     lift = commands.add_parser("lift", help="lift a legal hold")
     lift.add_argument("id", type=uuid_argument, metavar="ID", help="the trajectory or network id")
     lift.add_argument("hold_id", type=uuid_argument, metavar="HOLD_ID", help="the hold's id")
-    lift.add_argument("--reason", required=True, help="why it is lifted")
+    add_reason(lift, "why it is lifted")
     lift.add_argument("--on", type=_date_argument, metavar="DATE", help="default: today")
     lift.set_defaults(command=lift_command)
 
@@ -128,7 +129,7 @@ def hold_command(arguments: argparse.Namespace, settings: Settings) -> int:
                 hold_id=hold_id,
                 placed_on=arguments.on or _today(app),
                 basis=arguments.basis,
-                reason=arguments.reason,
+                reason=reason_of(arguments),
             )
         except AggregateNotFound:
             print(f"no trajectory or network {arguments.id}", file=sys.stderr)  # noqa: T201
@@ -149,7 +150,7 @@ def lift_command(arguments: argparse.Namespace, settings: Settings) -> int:
                 arguments.id,
                 hold_id=arguments.hold_id,
                 lifted_on=arguments.on or _today(app),
-                reason=arguments.reason,
+                reason=reason_of(arguments),
             )
         except AggregateNotFound:
             print(f"no trajectory or network {arguments.id}", file=sys.stderr)  # noqa: T201
@@ -217,7 +218,23 @@ def _date_argument(raw: str) -> date:
 
 
 def _write_json(report: RetentionReport) -> None:
-    sys.stdout.write(msgspec.json.format(msgspec.json.encode(report), indent=2).decode() + "\n")
+    shown = msgspec.to_builtins(report)
+    for part in ("erased", "due", "held", "failed"):
+        for item in shown[part]:
+            if item["kind"] == RecordKind.YOUTH.value:
+                item["due_on"] = None  # see _due
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(shown), indent=2).decode() + "\n")
+
+
+def _due(kind: RecordKind, due_on: date, word: str) -> str:
+    """Return ``word`` and the due date, except for a youth's age limit.
+
+    That date is the youth's 23rd birthday: printing it would put the date of birth, which
+    the erasure destroys, into every report (and the mail and logs reports go to).
+    """
+    if kind is RecordKind.YOUTH:
+        return "age limit reached"
+    return f"{word} {due_on.isoformat()}"
 
 
 def _write_text(report: RetentionReport) -> None:
@@ -233,17 +250,18 @@ def _write_text(report: RetentionReport) -> None:
     ]
     if report.dry_run:
         lines += [
-            f"  due      {item.kind.value:10} {item.record_id}  since {item.due_on.isoformat()}"
+            f"  due      {item.kind.value:10} {item.record_id}  "
+            f"{_due(item.kind, item.due_on, 'since')}"
             for item in report.due
         ]
     lines += [
-        f"  erased   {item.kind.value:10} {item.record_id}  due {item.due_on.isoformat()}  "
+        f"  erased   {item.kind.value:10} {item.record_id}  {_due(item.kind, item.due_on, 'due')}  "
         f"{len(item.trajectories)} trajectory(ies), {len(item.networks)} network(s), "
         f"{item.keys_destroyed} key(s) destroyed"
         for item in report.erased
     ]
     lines += [
-        f"  held     {item.kind.value:10} {item.record_id}  due {item.due_on.isoformat()}  "
+        f"  held     {item.kind.value:10} {item.record_id}  {_due(item.kind, item.due_on, 'due')}  "
         f"by {', '.join(str(each) for each in item.held_by)}"
         for item in report.held
     ]

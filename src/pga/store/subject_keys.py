@@ -368,6 +368,19 @@ class SubjectKeyStore:
             self._forget(set(ids))
             return deleted
 
+    def stored(self, key_ids: Collection[UUID]) -> set[UUID]:
+        """Return those of ``key_ids`` that are still stored (not yet destroyed)."""
+        ids = sorted(set(key_ids))
+        if not ids:
+            return set()
+        with self._lock:
+            self._check_process()
+            connection = self._connected()
+            rows = connection.execute(
+                sql.SQL("SELECT key_id FROM {} WHERE key_id = ANY(%s)").format(self._keys), (ids,)
+            ).fetchall()
+        return {UUID(str(row[0])) for row in rows}
+
     # --- administration ---
 
     def status(self) -> KeyStatus:

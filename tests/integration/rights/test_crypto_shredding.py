@@ -417,6 +417,40 @@ def test_an_unknown_id_erases_nothing_and_a_partner_may_not_erase(
     assert not first.app.trajectory(first.trajectory_id).erased
 
 
+def test_a_hold_on_a_network_the_youth_is_on_refuses_the_erasure_through_the_api(
+    app: PgaApplication,
+    settings: Settings,
+    client: TestClient[Any],
+    youths: tuple[Youth, Youth, NetworkDriver],
+) -> None:
+    first, _, network = youths
+    hold_id = uuid4()
+    app.place_legal_hold(
+        context(),
+        network.id,
+        hold_id=hold_id,
+        placed_on=date(2026, 3, 2),
+        basis="strafzaak",
+        reason="Strafzaak tegen de groep",
+    )
+    held = app.network(network.id).version
+
+    refused = erase(client, settings, first)
+
+    assert is_problem(refused, 409)
+    assert refused.json()["rule"] == "legal-hold"
+    assert found(first.markers, refused.content) == []
+    assert not app.trajectory(first.trajectory_id).erased  # nothing recorded, nothing destroyed
+    assert app.network(network.id).version == held
+    assert app.trajectory(first.trajectory_id).given_name == first.markers[1]
+
+    app.lift_legal_hold(
+        context(), network.id, hold_id=hold_id, lifted_on=date(2026, 3, 9), reason="Afgerond"
+    )
+    assert erase(client, settings, first).status_code == 200  # the trajectory kept its version
+    assert app.trajectory(first.trajectory_id).erased
+
+
 def test_the_tombstones_name_no_person(
     app: PgaApplication, youths: tuple[Youth, Youth, NetworkDriver], database_url: str, schema: str
 ) -> None:

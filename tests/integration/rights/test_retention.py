@@ -25,9 +25,22 @@ from pga.api.app import create_app
 from pga.application import PgaApplication, open_application
 from pga.cli import main
 from pga.domain.catalogue import PartnerRole
-from pga.domain.errors import ErasedSubjectText, UnderLegalHold
-from pga.domain.network import ActionCompleted, ActionPlanned, MemberPlaced, NetworkStep
-from pga.domain.trajectory import Requester, RightsRequestKind, RightsRequestOutcome
+from pga.domain.errors import ErasedSubjectText, SubjectAlreadyErased, UnderLegalHold
+from pga.domain.network import (
+    ActionCompleted,
+    ActionPlanned,
+    MemberErased,
+    MemberPlaced,
+    NameListErased,
+    NetworkStep,
+)
+from pga.domain.trajectory import (
+    Referred,
+    Requester,
+    RightsRequestKind,
+    RightsRequestOutcome,
+    SubjectErased,
+)
 from pga.rights.retention import RetentionTerms, retention_context, run_retention
 from pga.settings import Settings
 from projections import read_models
@@ -47,6 +60,7 @@ from tests.subject_keys import TEST_MASTER_KEY
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+    from uuid import UUID
 
 #: Born 2000-03-10: 23 on 2023-03-10. Referred at 15, closed a year later (2016-03-10 + 365).
 ADULT = YouthSpec(date(2000, 3, 10), (TrajectorySpec(3 * 365, 365), TrajectorySpec(4 * 365, None)))
@@ -316,3 +330,227 @@ def test_a_person_level_actions_text_is_shredded_with_its_member(app: PgaApplica
     assert planned[about_member] == outcomes[about_member] == ""  # its key is gone
     assert planned[for_the_group] != ""
     assert outcomes[for_the_group] != ""
+
+
+# --- issue 7 review: holds on closed networks, and key deletions that failed ---
+
+
+def _hold_ids(app: PgaApplication, network_id: UUID) -> list[UUID]:
+    return list(app.network(network_id).legal_holds)
+
+
+def test_a_hold_on_a_closed_network_keeps_its_former_member_until_it_is_lifted(
+    app: PgaApplication,
+) -> None:
+    held = NetworkSpec(date(2015, 6, 1), (0,), closed_after_days=30, held=True)
+    recorded = world(app, ADULT, networks=(held,))
+    network_id, youth = recorded.network_ids[0], recorded.youth_ids[0]
+    first, second = recorded.trajectory_ids[0]
+    assert app.network(network_id).is_closed
+    assert app.network(network_id).members == {}  # the closing took the youth off the list
+    at(app, date(2024, 1, 1))  # 23 since 2023-03-10
+
+    report = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert not report.failed
+    assert ("jongere", youth, (network_id,)) in [
+        (h.kind.value, h.record_id, h.held_by) for h in report.held
+    ]
+    assert youth not in [e.record_id for e in report.erased]
+    assert [(e.kind.value, e.record_id) for e in report.erased] == [("traject", first)]
+    assert not app.trajectory(second).erased
+    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in placed] == ["Groepslid"]  # the held list still decrypts
+    # An erasure request is refused as a whole: nothing recorded, no key destroyed.
+    with pytest.raises(UnderLegalHold):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+    assert not app.trajectory(second).erased
+    assert app.trajectory(second).given_name == "Bewaarjongere"
+    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in placed] == ["Groepslid"]
+
+    # The next run still reports the youth as held (its date of birth from the held list).
+    still = run_retention(app, retention_context(Settings()), RetentionTerms())
+    assert ("jongere", youth) in [(h.kind.value, h.record_id) for h in still.held]
+    assert still.erased == ()
+    (hold_id,) = _hold_ids(app, network_id)
+    app.lift_legal_hold(
+        context(), network_id, hold_id=hold_id, lifted_on=date(2023, 12, 1), reason="Afgerond"
+    )
+    again = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert not again.failed
+    erased = {(e.kind.value, e.record_id): e for e in again.erased}
+    assert erased["jongere", youth].networks == (network_id,)
+    assert erased["jongere", youth].trajectories == (second,)
+    assert ("netwerk", network_id) in erased  # closed 2015-07-01: the file is due too
+    stored = list(app.events.get(network_id))
+    tombstones = [e for e in stored if isinstance(e, MemberErased)]
+    assert [(t.member_id, t.basis) for t in tombstones] == [(youth, "bewaartermijn")]
+    assert [e.given_name for e in stored if isinstance(e, MemberPlaced)] == [""]
+    assert app.trajectory(second).erased
+
+
+def test_erasing_a_youth_removed_from_a_network_writes_a_tombstone_there(
+    app: PgaApplication,
+) -> None:
+    recorded = world(app, YOUNG, networks=(NetworkSpec(date(2027, 2, 1), (0,), None),))
+    network_id, youth = recorded.network_ids[0], recorded.youth_ids[0]
+    app.remove_member(
+        context(),
+        network_id,
+        app.network(network_id).version,
+        member_id=youth,
+        removed_on=date(2027, 2, 2),
+        why="Geen lid meer",
+    )
+
+    report = app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+
+    assert report.networks == (network_id,)
+    stored = list(app.events.get(network_id))
+    assert [e.member_id for e in stored if isinstance(e, MemberErased)] == [youth]
+    assert [e.given_name for e in stored if isinstance(e, MemberPlaced)] == [""]
+
+
+def test_a_hold_on_an_open_network_a_youth_was_removed_from_refuses_the_erasure(
+    app: PgaApplication,
+) -> None:
+    spec = NetworkSpec(date(2027, 2, 1), (0,), None, held=True)
+    recorded = world(app, YOUNG, networks=(spec,))
+    network_id, youth = recorded.network_ids[0], recorded.youth_ids[0]
+    app.remove_member(
+        context(),
+        network_id,
+        app.network(network_id).version,
+        member_id=youth,
+        removed_on=date(2027, 2, 2),
+        why="Geen lid meer",
+    )
+
+    with pytest.raises(UnderLegalHold):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+
+    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in placed] == ["Groepslid"]
+    assert not any(app.trajectory(t).erased for t in recorded.trajectory_ids[0])
+
+
+class _FailOnce:
+    """Wrap ``SubjectKeyStore.destroy``: the first call fails (the key store went away)."""
+
+    def __init__(self, destroy: Any) -> None:  # noqa: ANN401 - the bound method
+        self.destroy = destroy
+        self.calls = 0
+
+    def __call__(self, key_ids: Any) -> int:  # noqa: ANN401 - a collection of key ids
+        self.calls += 1
+        if self.calls == 1:
+            msg = "key store unavailable"
+            raise RuntimeError(msg)
+        result: int = self.destroy(key_ids)
+        return result
+
+
+def test_a_failed_key_deletion_is_repaired_by_the_next_retention_run(
+    app: PgaApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = world(app, YOUNG)
+    first, second = recorded.trajectory_ids[0]
+    assert app.keys is not None
+    monkeypatch.setattr(app.keys, "destroy", _FailOnce(app.keys.destroy))
+    at(app, date(2030, 12, 31))  # the first trajectory closed on 2025-09-08
+
+    failing = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert [(f.kind.value, f.record_id) for f in failing.failed] == [("traject", first)]
+    assert failing.erased == ()
+    assert app.trajectory(first).erased  # the tombstone is there ...
+    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
+    assert [e.given_name for e in referred] == ["Bewaarjongere"]  # ... the key too
+
+    dry = run_retention(app, retention_context(Settings()), RetentionTerms(), dry_run=True)
+    assert [(d.kind.value, d.record_id) for d in dry.due] == [("traject", first)]
+    repaired = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert repaired.failed == ()
+    assert [(e.kind.value, e.record_id) for e in repaired.erased] == [("traject", first)]
+    assert repaired.erased[0].keys_destroyed >= 1
+    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
+    assert [e.given_name for e in referred] == [""]  # the key is gone now
+    assert [e for e in app.events.get(first) if isinstance(e, SubjectErased)]
+    assert len([e for e in app.events.get(first) if isinstance(e, SubjectErased)]) == 1
+    assert app.trajectory(second).given_name == "Bewaarjongere"
+    done = run_retention(app, retention_context(Settings()), RetentionTerms())
+    assert done.counts["due"] == 0
+
+
+def test_a_failed_key_deletion_of_an_erasure_request_is_repaired_on_retry_and_by_retention(
+    app: PgaApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = world(app, YOUNG, networks=(NetworkSpec(date(2027, 2, 1), (0,), None),))
+    network_id, youth = recorded.network_ids[0], recorded.youth_ids[0]
+    first, _ = recorded.trajectory_ids[0]
+    assert app.keys is not None
+    monkeypatch.setattr(app.keys, "destroy", _FailOnce(app.keys.destroy))
+    at(app, date(2028, 1, 1))  # nothing of the youth is due by a term yet
+
+    with pytest.raises(RuntimeError):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+    assert app.trajectory(first).erased
+    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in placed] == ["Groepslid"]  # the tombstone, but not the keys
+
+    # Retention finds the erasure whose keys are left and finishes it.
+    report = run_retention(app, retention_context(Settings()), RetentionTerms())
+    assert report.failed == ()
+    assert ("jongere", youth) in [(e.kind.value, e.record_id) for e in report.erased]
+    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in placed] == [""]
+    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
+    assert [e.given_name for e in referred] == [""]
+    with pytest.raises(SubjectAlreadyErased):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+
+
+def test_a_retried_erasure_request_destroys_the_keys_a_failure_left(
+    app: PgaApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = world(app, YOUNG)
+    youth = recorded.youth_ids[0]
+    first, _ = recorded.trajectory_ids[0]
+    assert app.keys is not None
+    monkeypatch.setattr(app.keys, "destroy", _FailOnce(app.keys.destroy))
+
+    with pytest.raises(RuntimeError):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+    retried = app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+
+    assert retried.keys_destroyed >= 2  # both trajectories' keys
+    assert retried.trajectories == ()  # no second tombstone
+    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
+    assert [e.given_name for e in referred] == [""]
+    with pytest.raises(SubjectAlreadyErased):
+        app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
+
+
+def test_a_failed_key_deletion_of_a_name_list_is_repaired_by_the_next_run(
+    app: PgaApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = NetworkSpec(date(2027, 2, 1), (0,), closed_after_days=30)
+    recorded = world(app, YOUNG, networks=(closed,))
+    network_id = recorded.network_ids[0]
+    assert app.keys is not None
+    monkeypatch.setattr(app.keys, "destroy", _FailOnce(app.keys.destroy))
+    at(app, date(2027, 3, 3))  # the day the network closed
+
+    failing = run_retention(app, retention_context(Settings()), RetentionTerms())
+    assert [(f.kind.value, f.record_id) for f in failing.failed] == [("namenlijst", network_id)]
+    assert app.network(network_id).name_list_erased
+    repaired = run_retention(app, retention_context(Settings()), RetentionTerms())
+
+    assert [(e.kind.value, e.record_id) for e in repaired.erased] == [("namenlijst", network_id)]
+    stored = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
+    assert [e.given_name for e in stored] == [""]
+    assert len([e for e in app.events.get(network_id) if isinstance(e, NameListErased)]) == 1
+    assert run_retention(app, retention_context(Settings()), RetentionTerms()).counts["due"] == 0
