@@ -21,6 +21,7 @@ from pga.audit.access_log import (
     _encoded,
     _entry_of,
 )
+from tests.unit.test_access_log_entries import ENTRY
 
 # The request path's private helpers are what these tests are about.
 _fresh_id = access._fresh_id  # noqa: SLF001
@@ -28,20 +29,6 @@ _FRESH = access._FRESH  # noqa: SLF001
 _FRESH_BATCH = access._FRESH_BATCH  # noqa: SLF001
 _trace_id = access._trace_id  # noqa: SLF001
 _headers = access._headers  # noqa: SLF001
-
-ENTRY = AccessEntry(
-    occurred_at=datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=UTC),
-    user="u-regie-01",
-    organisation="gemeente-almere",
-    role="regisseur",
-    on_behalf_of=None,
-    subjects=(uuid.UUID(int=1), uuid.UUID(int=2)),
-    operation="getTrajectory",
-    purpose="regie",
-    status=200,
-    trace_id=uuid.UUID(int=3).hex,
-    source="api",
-)
 
 
 @pytest.mark.parametrize(

@@ -302,15 +302,9 @@ def append(
     On an autocommit connection the statement is its own transaction: one round trip, and the
     lock that orders writers is released by its commit.
     """
-    return _append_rows(connection, schema, [_canonical(entry) for entry in entries])
-
-
-def _append_rows(
-    connection: psycopg.Connection[Any], schema: str, rows: Sequence[bytes]
-) -> list[int]:
-    """Append entries already encoded (``_canonical``): what ``append`` does after encoding."""
-    if not rows:
+    if not entries:
         return []
+    rows = [_canonical(entry) for entry in entries]
     row = connection.execute(*_append_statement(schema, rows), prepare=True).fetchone()
     return _positions(row, rows)
 
@@ -318,7 +312,7 @@ def _append_rows(
 async def _append_rows_async(
     connection: psycopg.AsyncConnection[Any], schema: str, rows: Sequence[bytes]
 ) -> list[int]:
-    """``_append_rows`` on an asynchronous connection (the API's writer)."""
+    """Append entries already encoded (``_canonical``) on an async connection (the writer)."""
     if not rows:
         return []
     cursor = await connection.execute(*_append_statement(schema, rows), prepare=True)

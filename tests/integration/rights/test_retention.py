@@ -88,6 +88,13 @@ def app(settings: Settings) -> Iterator[PgaApplication]:
         yield application
 
 
+def given_names(
+    app: PgaApplication, aggregate_id: UUID, kind: type[MemberPlaced | Referred]
+) -> list[str]:
+    """Return the given names the aggregate's ``kind`` events decrypt to (empty: key gone)."""
+    return [e.given_name for e in app.events.get(aggregate_id) if isinstance(e, kind)]
+
+
 def at(app: PgaApplication, day: date) -> None:
     """Set the application's clock to noon on ``day``."""
     moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
@@ -204,8 +211,7 @@ def test_a_name_list_is_destroyed_without_touching_the_same_youth_in_another_net
     assert app.network(closed_id).name_list_erased
     # The youth's entry in the open network still decrypts (its own key there).
     assert app.network(open_id).members[youth].given_name == "Groepslid"
-    stored = [e for e in app.events.get(closed_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in stored] == [""]  # ERASED_TEXT: the key is gone
+    assert given_names(app, closed_id, MemberPlaced) == [""]  # ERASED_TEXT: the key is gone
 
 
 def test_the_read_models_follow_retention(app: PgaApplication, settings: Settings) -> None:
@@ -359,15 +365,15 @@ def test_a_hold_on_a_closed_network_keeps_its_former_member_until_it_is_lifted(
     assert youth not in [e.record_id for e in report.erased]
     assert [(e.kind.value, e.record_id) for e in report.erased] == [("traject", first)]
     assert not app.trajectory(second).erased
-    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in placed] == ["Groepslid"]  # the held list still decrypts
+    assert given_names(app, network_id, MemberPlaced) == [
+        "Groepslid"
+    ]  # the held list still decrypts
     # An erasure request is refused as a whole: nothing recorded, no key destroyed.
     with pytest.raises(UnderLegalHold):
         app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
     assert not app.trajectory(second).erased
     assert app.trajectory(second).given_name == "Bewaarjongere"
-    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in placed] == ["Groepslid"]
+    assert given_names(app, network_id, MemberPlaced) == ["Groepslid"]
 
     # The next run still reports the youth as held (its date of birth from the held list).
     still = run_retention(app, retention_context(Settings()), RetentionTerms())
@@ -431,8 +437,7 @@ def test_a_hold_on_an_open_network_a_youth_was_removed_from_refuses_the_erasure(
     with pytest.raises(UnderLegalHold):
         app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
 
-    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in placed] == ["Groepslid"]
+    assert given_names(app, network_id, MemberPlaced) == ["Groepslid"]
     assert not any(app.trajectory(t).erased for t in recorded.trajectory_ids[0])
 
 
@@ -466,8 +471,7 @@ def test_a_failed_key_deletion_is_repaired_by_the_next_retention_run(
     assert [(f.kind.value, f.record_id) for f in failing.failed] == [("traject", first)]
     assert failing.erased == ()
     assert app.trajectory(first).erased  # the tombstone is there ...
-    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
-    assert [e.given_name for e in referred] == ["Bewaarjongere"]  # ... the key too
+    assert given_names(app, first, Referred) == ["Bewaarjongere"]  # ... the key too
 
     dry = run_retention(app, retention_context(Settings()), RetentionTerms(), dry_run=True)
     assert [(d.kind.value, d.record_id) for d in dry.due] == [("traject", first)]
@@ -476,8 +480,7 @@ def test_a_failed_key_deletion_is_repaired_by_the_next_retention_run(
     assert repaired.failed == ()
     assert [(e.kind.value, e.record_id) for e in repaired.erased] == [("traject", first)]
     assert repaired.erased[0].keys_destroyed >= 1
-    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
-    assert [e.given_name for e in referred] == [""]  # the key is gone now
+    assert given_names(app, first, Referred) == [""]  # the key is gone now
     assert [e for e in app.events.get(first) if isinstance(e, SubjectErased)]
     assert len([e for e in app.events.get(first) if isinstance(e, SubjectErased)]) == 1
     assert app.trajectory(second).given_name == "Bewaarjongere"
@@ -498,17 +501,16 @@ def test_a_failed_key_deletion_of_an_erasure_request_is_repaired_on_retry_and_by
     with pytest.raises(RuntimeError):
         app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
     assert app.trajectory(first).erased
-    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in placed] == ["Groepslid"]  # the tombstone, but not the keys
+    assert given_names(app, network_id, MemberPlaced) == [
+        "Groepslid"
+    ]  # the tombstone, but not the keys
 
     # Retention finds the erasure whose keys are left and finishes it.
     report = run_retention(app, retention_context(Settings()), RetentionTerms())
     assert report.failed == ()
     assert ("jongere", youth) in [(e.kind.value, e.record_id) for e in report.erased]
-    placed = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in placed] == [""]
-    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
-    assert [e.given_name for e in referred] == [""]
+    assert given_names(app, network_id, MemberPlaced) == [""]
+    assert given_names(app, first, Referred) == [""]
     with pytest.raises(SubjectAlreadyErased):
         app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
 
@@ -528,8 +530,7 @@ def test_a_retried_erasure_request_destroys_the_keys_a_failure_left(
 
     assert retried.keys_destroyed >= 2  # both trajectories' keys
     assert retried.trajectories == ()  # no second tombstone
-    referred = [e for e in app.events.get(first) if isinstance(e, Referred)]
-    assert [e.given_name for e in referred] == [""]
+    assert given_names(app, first, Referred) == [""]
     with pytest.raises(SubjectAlreadyErased):
         app.erase_subject(context(), youth, reason="Verzoek", basis="avg-17-verzoek")
 
@@ -550,7 +551,6 @@ def test_a_failed_key_deletion_of_a_name_list_is_repaired_by_the_next_run(
     repaired = run_retention(app, retention_context(Settings()), RetentionTerms())
 
     assert [(e.kind.value, e.record_id) for e in repaired.erased] == [("namenlijst", network_id)]
-    stored = [e for e in app.events.get(network_id) if isinstance(e, MemberPlaced)]
-    assert [e.given_name for e in stored] == [""]
+    assert given_names(app, network_id, MemberPlaced) == [""]
     assert len([e for e in app.events.get(network_id) if isinstance(e, NameListErased)]) == 1
     assert run_retention(app, retention_context(Settings()), RetentionTerms()).counts["due"] == 0
